@@ -1,0 +1,12 @@
+// Each subcommand of the `tessera` CLI lives in its own cmd_*.cpp and registers itself here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tessera::cli {
+
+void add_info_command(CLI::App& app);     // cmd_info.cpp
+void add_encode_command(CLI::App& app);   // cmd_encode.cpp
+void add_mel_command(CLI::App& app);      // cmd_mel.cpp
+
+}  // namespace tessera::cli

@@ -1,0 +1,93 @@
+#include "runtime/thread_pool.h"
+
+#include <algorithm>
+
+#include "tessera/cpu_features.h"
+
+namespace tessera {
+
+ThreadPool::ThreadPool(int threads)
+    : size_(threads > 0 ? threads : std::max(1, cpu_features().physical_cores)) {
+  workers_.reserve(size_ - 1);
+  for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i] { worker(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::work(int thread) {
+  for (;;) {
+    int64_t task = next_.fetch_add(1, std::memory_order_relaxed);
+    if (task >= n_tasks_) return;
+    try {
+      (*job_)(task, thread);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mu_);
+      if (!error_) error_ = std::current_exception();
+      next_.store(n_tasks_, std::memory_order_relaxed);  // stop handing out work
+    }
+  }
+}
+
+void ThreadPool::worker(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+    }
+    work(index);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--active_ == 0) done_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::run(int64_t n_tasks, FunctionRef<void(int64_t task, int thread)> fn) {
+  if (n_tasks <= 0) return;
+  if (size_ == 1 || n_tasks == 1) {
+    for (int64_t t = 0; t < n_tasks; ++t) fn(t, 0);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = &fn;
+    n_tasks_ = n_tasks;
+    next_.store(0, std::memory_order_relaxed);
+    error_ = nullptr;
+    active_ = size_ - 1;
+    ++generation_;
+  }
+  wake_.notify_all();
+  work(0);
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [&] { return active_ == 0; });
+    job_ = nullptr;
+  }
+  if (error_) std::rethrow_exception(error_);
+}
+
+void ThreadPool::parallel_for(int64_t n, int64_t grain,
+                              FunctionRef<void(int64_t, int64_t, int)> fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(grain, 1);
+  int64_t units = (n + grain - 1) / grain;
+  int64_t chunks = std::min<int64_t>(units, size_);
+  int64_t per = (units + chunks - 1) / chunks;
+  run(chunks, [&](int64_t c, int thread) {
+    int64_t b = c * per * grain, e = std::min(n, (c + 1) * per * grain);
+    if (b < e) fn(b, e, thread);
+  });
+}
+
+}  // namespace tessera

@@ -8,5 +8,6 @@ namespace tessera::cli {
 void add_info_command(CLI::App& app);     // cmd_info.cpp
 void add_encode_command(CLI::App& app);   // cmd_encode.cpp
 void add_mel_command(CLI::App& app);      // cmd_mel.cpp
+void add_bench_encoder_command(CLI::App& app);  // cmd_bench_encoder.cpp
 
 }  // namespace tessera::cli

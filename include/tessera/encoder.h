@@ -20,6 +20,17 @@ struct EncoderOptions {
   int max_batch = 1;  // buffers are planned for this many windows per call
 };
 
+// Wall time spent in each stage of the encoder, summed over all calls.
+struct EncoderStageMs {
+  double conv_stem = 0;   // mel transpose, conv1 + GELU, conv2 + GELU + positions
+  double layer_norm = 0;  // all LayerNorms, including the final one
+  double qkv = 0;         // fused q;k;v projection
+  double attention = 0;   // softmax(q k^T) v over all heads
+  double out_proj = 0;    // attention output projection + residual
+  double mlp = 0;         // fc1 + GELU, fc2 + residual
+  double other = 0;       // copies in and out
+};
+
 struct EncoderStats {
   int64_t calls = 0;
   int64_t windows = 0;
@@ -27,6 +38,7 @@ struct EncoderStats {
   double mean_ms = 0;     // per call
   double p95_ms = 0;      // per call
   double realtime_factor = 0;  // seconds of audio encoded per second of wall time
+  EncoderStageMs stage_ms;
 };
 
 class Encoder {
@@ -48,6 +60,9 @@ class Encoder {
   std::vector<float> encode(const std::vector<float>& mel_window);
 
   EncoderStats stats() const;
+  void reset_stats();
+  // Arithmetic per 30 s window (multiply-add = 2 ops), from the model's dimensions.
+  double ops_per_window() const;
 
  private:
   struct Impl;

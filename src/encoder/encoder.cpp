@@ -10,9 +10,7 @@
 #include <mutex>
 
 #include "encoder/encoder_weights.h"
-#include "kernels/f32_ops.h"
-#include "runtime/aligned_buffer.h"
-#include "runtime/thread_pool.h"
+#include "runtime/device.h"
 #include "tessera/error.h"
 #include "tessera/mel.h"
 
@@ -26,25 +24,27 @@ constexpr size_t kStatsWindow = 4096;  // calls kept for the p95
 struct Encoder::Impl {
   std::shared_ptr<const Model> model;
   EncoderOptions options;
-  ThreadPool pool;
-  encoder::EncoderWeightsF32 w;
+  std::unique_ptr<Device> device;
+  encoder::EncoderWeights w;
   int n_mels, d, heads, ctx, in_frames;
 
-  // Activation plan (sizes for options.max_batch windows).
-  AlignedBuffer<float> mel_t;   // per window: (in_frames + 2) x n_mels, time-major, zero rows at both ends
-  AlignedBuffer<float> conv1;   // per window: (in_frames + 2) x d, zero rows at both ends
-  AlignedBuffer<float> x;       // residual stream: batch*ctx x d
-  AlignedBuffer<float> normed;  // LayerNorm output: batch*ctx x d
-  AlignedBuffer<float> attn;    // attention output: batch*ctx x d
-  AlignedBuffer<float> wide;    // q;k;v (3d) or MLP hidden (4d): batch*ctx x 4d
+  // Activation plan, sized for options.max_batch windows and allocated (touched) once.
+  float* mel_in;   // per window: n_mels x in_frames, channel-major as given
+  float* mel_t;    // per window: (in_frames + 2) x n_mels, time-major, zero rows at both ends
+  float* conv1;    // per window: (in_frames + 2) x d, zero rows at both ends
+  float* x;        // residual stream: batch*ctx x d
+  float* normed;   // LayerNorm output: batch*ctx x d
+  float* attn;     // attention output: batch*ctx x d
+  float* wide;     // q;k;v (3d) or MLP hidden (4d): batch*ctx x 4d
+  float* result;   // final LayerNorm output: batch*ctx x d
 
   mutable std::mutex stats_mu;
   EncoderStats stats;
+  EncoderStageMs stage_acc;
   std::vector<double> call_ms;  // ring of the last kStatsWindow call times
   double total_ms = 0;
 
-  Impl(std::shared_ptr<const Model> m, EncoderOptions o)
-      : model(std::move(m)), options(o), pool(o.threads) {
+  Impl(std::shared_ptr<const Model> m, EncoderOptions o) : model(std::move(m)), options(o) {
     const ModelConfig& c = model->config;
     n_mels = c.n_mels;
     d = c.n_audio_state;
@@ -56,61 +56,82 @@ struct Encoder::Impl {
                   " is not divisible by its head count " + std::to_string(heads));
     if (options.max_batch < 1 || options.max_batch > 64)
       throw Error("encoder max_batch must be in 1..64, got " + std::to_string(options.max_batch));
-    w = encoder::pack_encoder_f32(*model);
+    device = make_cpu_device(options.compute_type, options.threads);
+    w = encoder::pack_encoder(*model, *device, options.max_batch);
     const size_t b = options.max_batch, rows = b * ctx;
-    mel_t.resize(b * (in_frames + 2) * n_mels);
-    conv1.resize(b * (in_frames + 2) * d);
-    x.resize(rows * d);
-    normed.resize(rows * d);
-    attn.resize(rows * d);
-    wide.resize(rows * 4 * d);
+    mel_in = device->allocate(b * n_mels * in_frames);
+    mel_t = device->allocate(b * (in_frames + 2) * n_mels);
+    conv1 = device->allocate(b * (in_frames + 2) * d);
+    x = device->allocate(rows * d);
+    normed = device->allocate(rows * d);
+    attn = device->allocate(rows * d);
+    wide = device->allocate(rows * 4 * d);
+    result = device->allocate(rows * d);
     call_ms.assign(kStatsWindow, 0.0);
   }
 
+  View rows_of(float* p, int64_t rows, int64_t cols, int64_t ld) const { return {p, rows, cols, ld}; }
+
+  // Times one stage into stage_ms (a steady_clock read costs ~20 ns; an encode has ~100 stages).
+  template <typename F>
+  void timed(double EncoderStageMs::*stage, F&& f) {
+    auto t0 = std::chrono::steady_clock::now();
+    f();
+    stage_acc.*stage += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+
   void run(const float* mel, int batch, float* out) {
+    Device& dev = *device;
+    using S = EncoderStageMs;
     const int64_t rows = static_cast<int64_t>(batch) * ctx;
     const float scale = 1.0f / std::sqrt(static_cast<float>(d / heads));
-    for (int b = 0; b < batch; ++b) conv_stem(mel + static_cast<size_t>(b) * n_mels * in_frames, b);
-    for (const encoder::LayerWeightsF32& l : w.layers) {
-      kernels::layer_norm_f32(pool, rows, d, x.data(), d, l.attn_ln_gamma.data(),
-                              l.attn_ln_beta.data(), kLayerNormEps, normed.data(), d);
-      kernels::gemm_f32(pool, rows, normed.data(), d, l.qkv, wide.data(), 3 * d,
-                        {.bias = l.qkv_bias.data()});
-      for (int b = 0; b < batch; ++b) {
-        const float* q = wide.data() + static_cast<size_t>(b) * ctx * 3 * d;
-        kernels::attention_f32(pool, ctx, heads, d / heads, q, 3 * d, q + d, 3 * d, q + 2 * d, 3 * d,
-                               attn.data() + static_cast<size_t>(b) * ctx * d, d, scale);
-      }
-      kernels::gemm_f32(pool, rows, attn.data(), d, l.out, x.data(), d,
-                        {.bias = l.out_bias.data(), .residual = x.data(), .ldr = d});
-      kernels::layer_norm_f32(pool, rows, d, x.data(), d, l.mlp_ln_gamma.data(),
-                              l.mlp_ln_beta.data(), kLayerNormEps, normed.data(), d);
-      kernels::gemm_f32(pool, rows, normed.data(), d, l.fc1, wide.data(), 4 * d,
-                        {.bias = l.fc1_bias.data(), .gelu = true});
-      kernels::gemm_f32(pool, rows, wide.data(), 4 * d, l.fc2, x.data(), d,
-                        {.bias = l.fc2_bias.data(), .residual = x.data(), .ldr = d});
+    timed(&S::other, [&] { dev.copy_in(mel, static_cast<size_t>(batch) * n_mels * in_frames, mel_in); });
+    timed(&S::conv_stem, [&] {
+      for (int b = 0; b < batch; ++b) conv_stem(b);
+    });
+    const View xs = rows_of(x, rows, d, d), ns = rows_of(normed, rows, d, d);
+    const View hidden = rows_of(wide, rows, 4 * d, 4 * d);
+    for (const encoder::LayerWeights& l : w.layers) {
+      timed(&S::layer_norm, [&] { dev.layer_norm(xs, l.attn_ln_gamma, l.attn_ln_beta, kLayerNormEps, ns); });
+      timed(&S::qkv, [&] { dev.linear(*l.qkv, ns, rows_of(wide, rows, 3 * d, 3 * d), {.bias = l.qkv_bias}); });
+      timed(&S::attention, [&] {
+        for (int b = 0; b < batch; ++b) {
+          float* q = wide + static_cast<size_t>(b) * ctx * 3 * d;
+          dev.attention(heads, rows_of(q, ctx, d, 3 * d), rows_of(q + d, ctx, d, 3 * d),
+                        rows_of(q + 2 * d, ctx, d, 3 * d),
+                        rows_of(attn + static_cast<size_t>(b) * ctx * d, ctx, d, d), scale);
+        }
+      });
+      timed(&S::out_proj, [&] {
+        dev.linear(*l.out, rows_of(attn, rows, d, d), xs, {.bias = l.out_bias, .residual = xs});
+      });
+      timed(&S::layer_norm, [&] { dev.layer_norm(xs, l.mlp_ln_gamma, l.mlp_ln_beta, kLayerNormEps, ns); });
+      timed(&S::mlp, [&] {
+        dev.linear(*l.fc1, ns, hidden, {.bias = l.fc1_bias, .gelu = true});
+        dev.linear(*l.fc2, hidden, xs, {.bias = l.fc2_bias, .residual = xs});
+      });
     }
-    kernels::layer_norm_f32(pool, rows, d, x.data(), d, w.ln_post_gamma.data(),
-                            w.ln_post_beta.data(), kLayerNormEps, out, d);
+    timed(&S::layer_norm, [&] {
+      dev.layer_norm(xs, w.ln_post_gamma, w.ln_post_beta, kLayerNormEps, rows_of(result, rows, d, d));
+    });
+    timed(&S::other, [&] { dev.copy_out(result, static_cast<size_t>(rows) * d, out); });
   }
 
   // conv1 (k3 p1) + GELU, conv2 (k3 s2 p1) + GELU, + positions, for window b into x.
-  // Both convolutions are GEMMs over time-major, zero-padded input: output row t of a k=3 conv
-  // reads input rows t-1..t+1 (stride 2: 2t-1..2t+1), which lie back to back in memory, so the
-  // GEMM's A operand is the input itself with row stride n_in (or 2 n_in) and K = 3 n_in.
-  void conv_stem(const float* mel, int b) {
-    float* mt = mel_t.data() + static_cast<size_t>(b) * (in_frames + 2) * n_mels;
-    pool.parallel_for(in_frames, 64, [&](int64_t t0, int64_t t1, int) {
-      for (int64_t t = t0; t < t1; ++t)
-        for (int c = 0; c < n_mels; ++c)
-          mt[(t + 1) * n_mels + c] = mel[static_cast<size_t>(c) * in_frames + t];
-    });
-    float* h = conv1.data() + static_cast<size_t>(b) * (in_frames + 2) * d;
-    kernels::gemm_f32(pool, in_frames, mt, n_mels, w.conv1, h + d, d,
-                      {.bias = w.conv1_bias.data(), .gelu = true});
-    kernels::gemm_f32(pool, ctx, h, 2 * d, w.conv2, x.data() + static_cast<size_t>(b) * ctx * d, d,
-                      {.bias = w.conv2_bias.data(), .gelu = true, .residual = w.positions.data(),
-                       .ldr = d});
+  // Both convolutions are linear layers over time-major, zero-padded input: output row t of a k=3
+  // conv reads input rows t-1..t+1 (stride 2: 2t-1..2t+1), which lie back to back in memory, so the
+  // A operand is the input itself with row stride n_in (stride 2: 2 n_in) and K = 3 n_in.
+  void conv_stem(int b) {
+    Device& dev = *device;
+    float* mt = mel_t + static_cast<size_t>(b) * (in_frames + 2) * n_mels;
+    dev.transpose(mel_in + static_cast<size_t>(b) * n_mels * in_frames, n_mels, in_frames,
+                  rows_of(mt + n_mels, in_frames, n_mels, n_mels));
+    float* h = conv1 + static_cast<size_t>(b) * (in_frames + 2) * d;
+    dev.linear(*w.conv1, rows_of(mt, in_frames, 3 * n_mels, n_mels), rows_of(h + d, in_frames, d, d),
+               {.bias = w.conv1_bias, .gelu = true});
+    const View xb = rows_of(x + static_cast<size_t>(b) * ctx * d, ctx, d, d);
+    dev.linear(*w.conv2, rows_of(h, ctx, 3 * d, 2 * d), xb,
+               {.bias = w.conv2_bias, .gelu = true, .residual = rows_of(const_cast<float*>(w.positions), ctx, d, d)});
   }
 
   void record(double ms, int batch, bool failed) {
@@ -128,12 +149,7 @@ struct Encoder::Impl {
 
 Encoder::Encoder(std::shared_ptr<const Model> model, EncoderOptions options) {
   if (!model) throw Error("Encoder: no model");
-  ComputeType ct = options.compute_type;
-  if (ct == ComputeType::Auto) ct = ComputeType::F32;  // the only type implemented so far
-  if (ct != ComputeType::F32)
-    throw Error("compute type " + std::string(compute_type_name(ct)) +
-                " is not available in this build (available: fp32)");
-  options.compute_type = ct;
+  if (options.compute_type == ComputeType::Auto) options.compute_type = ComputeType::F32;
   impl_ = std::make_unique<Impl>(std::move(model), options);
 }
 
@@ -143,7 +159,7 @@ int Encoder::n_mels() const { return impl_->n_mels; }
 int Encoder::output_frames() const { return impl_->ctx; }
 int Encoder::d_model() const { return impl_->d; }
 ComputeType Encoder::compute_type() const { return impl_->options.compute_type; }
-std::string Encoder::kernel_summary() const { return kernels::f32_kernel_summary(); }
+std::string Encoder::kernel_summary() const { return impl_->device->kernel_summary(); }
 
 void Encoder::encode(const float* mel, int batch, float* out) {
   if (batch < 1 || batch > impl_->options.max_batch) {
@@ -184,7 +200,23 @@ EncoderStats Encoder::stats() const {
     s.p95_ms = v[k];
     s.realtime_factor = impl_->total_ms > 0 ? s.windows * 30.0 / (impl_->total_ms / 1000.0) : 0;
   }
+  s.stage_ms = impl_->stage_acc;
   return s;
+}
+
+void Encoder::reset_stats() {
+  std::lock_guard<std::mutex> lock(impl_->stats_mu);
+  impl_->stats = {};
+  impl_->stage_acc = {};
+  impl_->total_ms = 0;
+}
+
+double Encoder::ops_per_window() const {
+  const double d = impl_->d, t = impl_->ctx, mels = impl_->n_mels;
+  const double conv = 2 * (2 * t) * d * 3 * mels + 2 * t * d * 3 * d;
+  const double linear = 2 * t * d * d * (3 + 1 + 4 + 4);
+  const double attention = 2 * 2 * t * t * d;
+  return conv + (linear + attention) * impl_->w.layers.size();
 }
 
 }  // namespace tessera

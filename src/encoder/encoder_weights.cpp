@@ -5,56 +5,68 @@
 namespace tessera::encoder {
 namespace {
 
-std::vector<float> load(const WeightSet& w, const std::string& name, std::vector<int64_t> shape) {
-  return to_float32(w.get(name, shape));
-}
+class Packer {
+ public:
+  Packer(const Model& m, Device& dev) : w_(m.weights), dev_(dev) {}
 
-kernels::PackedF32 pack_linear(const WeightSet& w, const std::string& name, int n, int k) {
-  std::vector<float> m = load(w, name, {n, k});
-  return kernels::pack_f32(m.data(), n, k);
-}
+  const float* vec(const std::string& name, int64_t n) {
+    std::vector<float> v = to_float32(w_.get(name, {n}));
+    return dev_.upload(v.data(), v.size());
+  }
+  const float* matrix(const std::string& name, int64_t rows, int64_t cols) {
+    std::vector<float> v = to_float32(w_.get(name, {rows, cols}));
+    return dev_.upload(v.data(), v.size());
+  }
+  std::unique_ptr<LinearWeights> linear(const std::string& name, int n, int k, int64_t max_rows) {
+    std::vector<float> m = to_float32(w_.get(name, {n, k}));
+    return dev_.pack_linear(m.data(), n, k, max_rows);
+  }
+  // (out, in, 3) PyTorch conv weight -> linear (out x 3*in) with tap-major columns.
+  std::unique_ptr<LinearWeights> conv(const std::string& name, int out, int in, int64_t max_rows) {
+    std::vector<float> src = to_float32(w_.get(name, {out, in, 3}));
+    std::vector<float> dst(src.size());
+    for (size_t o = 0; o < static_cast<size_t>(out); ++o)
+      for (size_t c = 0; c < static_cast<size_t>(in); ++c)
+        for (size_t j = 0; j < 3; ++j) dst[(o * 3 + j) * in + c] = src[(o * in + c) * 3 + j];
+    return dev_.pack_linear(dst.data(), out, 3 * in, max_rows);
+  }
 
-// (out, in, 3) PyTorch conv weight -> (out x 3*in) with tap-major columns.
-kernels::PackedF32 pack_conv(const WeightSet& w, const std::string& name, int out, int in) {
-  std::vector<float> src = load(w, name, {out, in, 3});
-  std::vector<float> dst(src.size());
-  for (int o = 0; o < out; ++o)
-    for (int c = 0; c < in; ++c)
-      for (int j = 0; j < 3; ++j)
-        dst[(static_cast<size_t>(o) * 3 + j) * in + c] = src[(static_cast<size_t>(o) * in + c) * 3 + j];
-  return kernels::pack_f32(dst.data(), out, 3 * in);
-}
+ private:
+  const WeightSet& w_;
+  Device& dev_;
+};
 
 }  // namespace
 
-EncoderWeightsF32 pack_encoder_f32(const Model& model) {
-  const WeightSet& w = model.weights;
+EncoderWeights pack_encoder(const Model& model, Device& device, int max_batch) {
   const ModelConfig& c = model.config;
   const int d = c.n_audio_state;
-  EncoderWeightsF32 e;
-  e.conv1 = pack_conv(w, "encoder/conv1/weight", d, c.n_mels);
-  e.conv1_bias = load(w, "encoder/conv1/bias", {d});
-  e.conv2 = pack_conv(w, "encoder/conv2/weight", d, d);
-  e.conv2_bias = load(w, "encoder/conv2/bias", {d});
-  e.positions = load(w, "encoder/position_encodings/encodings", {c.n_audio_ctx, d});
-  e.ln_post_gamma = load(w, "encoder/layer_norm/gamma", {d});
-  e.ln_post_beta = load(w, "encoder/layer_norm/beta", {d});
+  const int64_t rows = static_cast<int64_t>(max_batch) * c.n_audio_ctx;
+  Packer p(model, device);
+  EncoderWeights e;
+  e.conv1 = p.conv("encoder/conv1/weight", d, c.n_mels, 2 * c.n_audio_ctx);
+  e.conv1_bias = p.vec("encoder/conv1/bias", d);
+  e.conv2 = p.conv("encoder/conv2/weight", d, d, c.n_audio_ctx);
+  e.conv2_bias = p.vec("encoder/conv2/bias", d);
+  e.positions = p.matrix("encoder/position_encodings/encodings", c.n_audio_ctx, d);
+  e.ln_post_gamma = p.vec("encoder/layer_norm/gamma", d);
+  e.ln_post_beta = p.vec("encoder/layer_norm/beta", d);
   e.layers.resize(c.n_audio_layer);
   for (int i = 0; i < c.n_audio_layer; ++i) {
-    const std::string p = "encoder/layer_" + std::to_string(i) + "/";
-    LayerWeightsF32& l = e.layers[i];
-    l.attn_ln_gamma = load(w, p + "self_attention/layer_norm/gamma", {d});
-    l.attn_ln_beta = load(w, p + "self_attention/layer_norm/beta", {d});
-    l.qkv = pack_linear(w, p + "self_attention/linear_0/weight", 3 * d, d);
-    l.qkv_bias = load(w, p + "self_attention/linear_0/bias", {3 * d});
-    l.out = pack_linear(w, p + "self_attention/linear_1/weight", d, d);
-    l.out_bias = load(w, p + "self_attention/linear_1/bias", {d});
-    l.mlp_ln_gamma = load(w, p + "ffn/layer_norm/gamma", {d});
-    l.mlp_ln_beta = load(w, p + "ffn/layer_norm/beta", {d});
-    l.fc1 = pack_linear(w, p + "ffn/linear_0/weight", 4 * d, d);
-    l.fc1_bias = load(w, p + "ffn/linear_0/bias", {4 * d});
-    l.fc2 = pack_linear(w, p + "ffn/linear_1/weight", d, 4 * d);
-    l.fc2_bias = load(w, p + "ffn/linear_1/bias", {d});
+    const std::string n = "encoder/layer_" + std::to_string(i) + "/";
+    LayerWeights& l = e.layers[i];
+    l.attn_ln_gamma = p.vec(n + "self_attention/layer_norm/gamma", d);
+    l.attn_ln_beta = p.vec(n + "self_attention/layer_norm/beta", d);
+    l.qkv = p.linear(n + "self_attention/linear_0/weight", 3 * d, d, rows);
+    l.qkv_bias = p.vec(n + "self_attention/linear_0/bias", 3 * d);
+    l.out = p.linear(n + "self_attention/linear_1/weight", d, d, rows);
+    l.out_bias = p.vec(n + "self_attention/linear_1/bias", d);
+    l.mlp_ln_gamma = p.vec(n + "ffn/layer_norm/gamma", d);
+    l.mlp_ln_beta = p.vec(n + "ffn/layer_norm/beta", d);
+    l.fc1 = p.linear(n + "ffn/linear_0/weight", 4 * d, d, rows);
+    l.fc1_bias = p.vec(n + "ffn/linear_0/bias", 4 * d);
+    l.fc2 = p.linear(n + "ffn/linear_1/weight", d, 4 * d, rows);
+    l.fc2_bias = p.vec(n + "ffn/linear_1/bias", d);
   }
   return e;
 }

@@ -10,6 +10,9 @@
 
 namespace tessera::kernels {
 
+struct F32GemmUkernel;
+struct F32AttentionUkernel;
+
 // Work fused after a GEMM, applied in this order: + bias[n], GELU (exact, erf), + residual[m, n].
 struct Epilogue {
   const float* bias = nullptr;
@@ -28,6 +31,8 @@ struct PackedF32 {
 };
 
 PackedF32 pack_f32(const float* w, int n, int k);
+// Packs for a given microkernel of the f32 GEMM table (tests and benchmarks run every entry).
+PackedF32 pack_f32(const F32GemmUkernel& ukernel, const float* w, int n, int k);
 
 // C[m x n] = epilogue(A[m x k] W^T), parallel over the pool.
 void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const PackedF32& w, float* c,
@@ -46,6 +51,10 @@ void gelu_f32(ThreadPool& pool, float* x, int64_t n);
 void attention_f32(ThreadPool& pool, int t, int heads, int d_head, const float* q, int64_t ldq,
                    const float* k, int64_t ldk, const float* v, int64_t ldv, float* out,
                    int64_t ldo, float scale);
+// The same with a given microkernel of the attention table.
+void attention_f32(const F32AttentionUkernel& ukernel, ThreadPool& pool, int t, int heads,
+                   int d_head, const float* q, int64_t ldq, const float* k, int64_t ldk,
+                   const float* v, int64_t ldv, float* out, int64_t ldo, float scale);
 
 // Names of the microkernels the dispatcher chose on this CPU, for `tessera info`.
 std::string f32_kernel_summary();

@@ -25,7 +25,8 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 
 // Finds `'key':` in the header dict and returns the text after the colon.
 std::string_view dict_value(std::string_view header, std::string_view key, const std::string& name) {
-  std::string quoted = "'" + std::string(key) + "'";
+  std::string quoted;  // built with append: GCC 12 warns falsely on "'" + std::string(...)
+  quoted.append(1, '\'').append(key).append(1, '\'');
   size_t k = header.find(quoted);
   if (k == std::string_view::npos) throw Error(name + ": .npy header has no " + quoted);
   size_t colon = header.find(':', k + quoted.size());

@@ -1,0 +1,30 @@
+#include "kernels/f32_attention_table.h"
+
+#include <string>
+
+#include "kernels/reference/f32_reference.h"
+#include "tessera/cpu_features.h"
+#include "tessera/error.h"
+
+namespace tessera::kernels {
+namespace {
+
+bool always() { return true; }
+
+const F32AttentionUkernel kAttention[] = {
+    {"f32-attention-scalar", "none", always, reference::f32_attention_scalar_supports, 16,
+     reference::f32_attention_scalar_scratch, reference::f32_attention_scalar},
+};
+
+}  // namespace
+
+std::span<const F32AttentionUkernel> f32_attention_ukernels() { return kAttention; }
+
+const F32AttentionUkernel& f32_attention_best(int d_head) {
+  for (const auto& uk : kAttention)
+    if (uk.supported() && uk.supports_head(d_head)) return uk;
+  throw Error("kernels/attention: no microkernel supports head width d_head=" +
+              std::to_string(d_head));
+}
+
+}  // namespace tessera::kernels

@@ -1,0 +1,30 @@
+#include "kernels/f32_gemm_table.h"
+
+#include "kernels/reference/f32_reference.h"
+#include "tessera/cpu_features.h"
+
+namespace tessera::kernels {
+namespace {
+
+bool always() { return true; }
+
+// Best first.
+const F32GemmUkernel kF32GemmUkernels[] = {
+    {"f32-gemm-4x4-scalar", "none", always, 4, 4, 256, 128, reference::f32_gemm_pack_panels,
+     reference::f32_gemm_4x4_scalar},
+};
+
+}  // namespace
+
+std::span<const F32GemmUkernel> f32_gemm_ukernels() { return kF32GemmUkernels; }
+
+const F32GemmUkernel& f32_gemm_best() {
+  static const F32GemmUkernel* best = [] {
+    for (const auto& uk : kF32GemmUkernels)
+      if (uk.supported()) return &uk;
+    return &kF32GemmUkernels[std::size(kF32GemmUkernels) - 1];
+  }();
+  return *best;
+}
+
+}  // namespace tessera::kernels

@@ -1,0 +1,34 @@
+#include "kernels/f32_vunary_table.h"
+
+#include "kernels/reference/f32_reference.h"
+#include "tessera/cpu_features.h"
+#include "tessera/error.h"
+
+namespace tessera::kernels {
+namespace {
+
+bool always() { return true; }
+
+const F32VUnaryUkernel kErf[] = {
+    {"f32-verf-scalar", "none", always, reference::f32_verf_scalar},
+};
+const F32VUnaryUkernel kExp[] = {
+    {"f32-vexp-scalar", "none", always, reference::f32_vexp_scalar},
+};
+const F32VUnaryUkernel kGelu[] = {
+    {"f32-vgelu-scalar", "none", always, reference::f32_vgelu_scalar},
+};
+
+}  // namespace
+
+std::span<const F32VUnaryUkernel> f32_verf_ukernels() { return kErf; }
+std::span<const F32VUnaryUkernel> f32_vexp_ukernels() { return kExp; }
+std::span<const F32VUnaryUkernel> f32_vgelu_ukernels() { return kGelu; }
+
+const F32VUnaryUkernel& f32_vunary_best(std::span<const F32VUnaryUkernel> family) {
+  for (const auto& uk : family)
+    if (uk.supported()) return uk;
+  throw Error("kernels: no supported element-wise microkernel");
+}
+
+}  // namespace tessera::kernels

@@ -1,0 +1,24 @@
+// Hugging Face Whisper checkpoints: model.safetensors (or sharded model-*.safetensors with
+// model.safetensors.index.json) + config.json, mapped onto canonical CTranslate2 names.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tessera/model.h"
+
+namespace tessera::model {
+
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 100u << 20;
+
+// Parses one .safetensors file into `out` under the file's own names (no renaming). Validates the
+// header length, JSON, dtypes, shapes, data_offsets (in range, matching the byte count, not
+// overlapping) against the file size.
+void load_safetensors(const std::string& path, WeightSet& out);
+
+// Renames and fuses HF tensors (q/k/v -> linear_0 ...) into canonical names. `config` is the HF
+// config.json (used for head counts, stored as encoder/num_heads and decoder/num_heads scalars).
+WeightSet map_hf_to_canonical(const WeightSet& hf, const nlohmann::json& config,
+                              const std::string& where);
+
+}  // namespace tessera::model

@@ -105,12 +105,24 @@ def build_whisper(model: ct2_reader.Ct2Model) -> Whisper:
 
 
 def allow_float64() -> None:
-    """openai-whisper's LayerNorm casts its input to float32; let the float64 run stay float64.
+    """Let a float64 copy of openai-whisper's encoder run in float64 throughout.
 
-    Its attention still takes the softmax in float32 (qk.float()), so the float64 run is
-    float64 everywhere but there: closer to the reference than float32, not equal to it.
+    openai-whisper casts LayerNorm inputs and attention scores to float32 (for fp16 GPU runs).
+    For the float64 run, LayerNorm becomes torch's own and the one `qk = qk.float()` line of
+    MultiHeadAttention.qkv_attention is dropped from openai-whisper's own source; nothing
+    else changes, and float32 inputs behave exactly as before.
     """
+    import inspect
+    import textwrap
+
     whisper.model.LayerNorm.forward = torch.nn.LayerNorm.forward
+    src = textwrap.dedent(inspect.getsource(whisper.model.MultiHeadAttention.qkv_attention))
+    if "qk = qk.float()" not in src:
+        raise SystemExit("openai-whisper's qkv_attention changed; update allow_float64()")
+    src = src.replace("qk = qk.float()", "pass")
+    namespace = dict(vars(whisper.model))
+    exec(compile(src, whisper.model.__file__, "exec"), namespace)  # noqa: S102 (its own code)
+    whisper.model.MultiHeadAttention.qkv_attention = namespace["qkv_attention"]
 
 
 def main() -> int:
@@ -125,7 +137,7 @@ def main() -> int:
     print(f"openai-whisper {whisper.__version__}, torch {torch.__version__}, numpy {np.__version__}")
     print(f"{'model':8} {'clip':22} {'mel max|d|':>10} {'whole max|d|':>12} "
           f"{'fp32 min cos':>13} {'fp32 max|d|':>11} {'fp32 rel':>9} "
-          f"{'fp64 min cos':>13} {'fp64 max|d|':>11}")
+          f"{'fp64 1-mincos':>13} {'fp64 max|d|':>11}")
     for name in args.models:
         model = ct2_reader.load(os.path.join(REPO, "models", name, "model.bin"))
         weights = whisper_ref.EncoderWeights(model)
@@ -153,10 +165,10 @@ def main() -> int:
             s64 = compare_frames(out64.numpy(), ref)
             print(f"{name:8} {clip:22} {mel_diff:10.2e} {whole_diff:12.2e} "
                   f"{s32.min_cosine:13.9f} {s32.max_abs:11.2e} {s32.rel_error:9.2e} "
-                  f"{s64.min_cosine:13.9f} {s64.max_abs:11.2e}   (numpy ref {t_ref:.1f} s)")
+                  f"{1.0 - s64.min_cosine:13.2e} {s64.max_abs:11.2e}   (numpy ref {t_ref:.1f} s)")
             ok &= mel_diff <= 1e-4 and whole_diff <= 1e-4
             ok &= s32.min_cosine >= 0.99999 and s32.max_abs <= 2e-3
-            ok &= s64.min_cosine >= 0.9999999 and s64.max_abs <= 1e-4
+            ok &= s64.min_cosine >= 1.0 - 1e-12 and s64.max_abs <= 1e-9
     print("crosscheck:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 

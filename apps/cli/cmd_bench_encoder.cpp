@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "kernels/peak_probe.h"
 #include "runtime/process_stats.h"
+#include "tessera/audio.h"
 #include "tessera/cpu_features.h"
 #include "tessera/encoder.h"
 #include "tessera/mel.h"
@@ -21,6 +22,7 @@ namespace {
 
 struct BenchArgs {
   std::string model;
+  std::string audio;  // optional: benchmark on this file's first window instead of random values
   std::string compute_types = "auto";
   std::string threads = "0";
   std::string batches = "1";
@@ -39,8 +41,15 @@ std::vector<std::string> split(const std::string& s) {
 void run_bench(const BenchArgs& a) {
   auto model = Model::load(a.model);
   const int n_mels = model->config.n_mels;
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.5f);
+  std::vector<float> window(static_cast<size_t>(n_mels) * kWindowFrames);
+  if (!a.audio.empty()) {
+    std::vector<float> pcm = load_audio(a.audio);
+    window = MelFrontend(n_mels).window(pcm.data(), pcm.size()).data;
+  } else {
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.5f);
+    for (float& v : window) v = dist(rng);
+  }
 
   for (const std::string& threads_s : split(a.threads)) {
     const int threads = std::stoi(threads_s) > 0 ? std::stoi(threads_s) : cpu_threads_default();
@@ -50,8 +59,8 @@ void run_bench(const BenchArgs& a) {
         const int batch = std::stoi(batch_s);
         EncoderOptions opts{.compute_type = parse_compute_type(ct), .threads = threads, .max_batch = batch};
         Encoder enc(model, opts);
-        std::vector<float> mel(static_cast<size_t>(batch) * n_mels * kWindowFrames);
-        for (float& v : mel) v = dist(rng);
+        std::vector<float> mel;
+        for (int b = 0; b < batch; ++b) mel.insert(mel.end(), window.begin(), window.end());
         std::vector<float> out(static_cast<size_t>(batch) * enc.output_frames() * enc.d_model());
         for (int i = 0; i < a.warmup; ++i) enc.encode(mel.data(), batch, out.data());
         enc.reset_stats();
@@ -110,6 +119,7 @@ void add_bench_encoder_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench-encoder", "Benchmark the encoder; prints one JSON line per configuration");
   auto a = std::make_shared<BenchArgs>();
   cmd->add_option("-m,--model", a->model, "Model folder")->required();
+  cmd->add_option("-f,--file", a->audio, "Audio file whose first 30 s window is encoded (default: random mel)");
   cmd->add_option("--compute-type", a->compute_types, "Comma-separated: auto, fp32, bf16, int8");
   cmd->add_option("--threads", a->threads, "Comma-separated thread counts (0: physical cores)");
   cmd->add_option("--batch", a->batches, "Comma-separated windows per call (1..64)");

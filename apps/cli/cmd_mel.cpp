@@ -34,8 +34,8 @@ void run_mel(const MelOptions& o) {
 
   MelFrontend frontend(o.n_mels);
   auto t1 = std::chrono::steady_clock::now();
-  LogMel mel = o.whole ? frontend.whole(pcm.data(), pcm.size())
-                       : frontend.window(pcm.data(), pcm.size());
+  LogMel mel =
+      o.whole ? frontend.whole(pcm.data(), pcm.size()) : frontend.window(pcm.data(), pcm.size());
   if (o.offset >= 0) {
     LogMel cut;
     cut.n_mels = mel.n_mels;
@@ -50,8 +50,10 @@ void run_mel(const MelOptions& o) {
   std::printf("audio: %s (%.2f s at 16 kHz, loaded in %.1f ms)\n", o.audio.c_str(),
               pcm.size() / double(kSampleRate), load_ms);
   std::printf("log-mel (%s): shape (%d, %d) in %.2f ms\n",
-              o.offset >= 0 ? "window cut from whole" : o.whole ? "whole" : "window", mel.n_mels,
-              mel.n_frames, mel_ms);
+              o.offset >= 0 ? "window cut from whole"
+              : o.whole     ? "whole"
+                            : "window",
+              mel.n_mels, mel.n_frames, mel_ms);
   if (!o.npy.empty()) std::printf("wrote %s\n", o.npy.c_str());
 }
 
@@ -59,14 +61,15 @@ void run_mel(const MelOptions& o) {
 
 void add_mel_command(CLI::App& app) {
   auto opts = std::make_shared<MelOptions>();
-  CLI::App* cmd = app.add_subcommand("mel", "Compute Whisper's log-mel spectrogram of an audio file");
+  CLI::App* cmd =
+      app.add_subcommand("mel", "Compute Whisper's log-mel spectrogram of an audio file");
   cmd->add_option("-f,--file", opts->audio, "Audio file (any format FFmpeg reads)")->required();
   cmd->add_option("--n-mels", opts->n_mels, "Mel bins: 80, or 128 for large-v3")
       ->check(CLI::IsMember({80, 128}));
   cmd->add_flag("--whole", opts->whole,
                 "Whole file plus 30 s of zeros (long-form input) instead of one 30 s window");
   cmd->add_option("--offset", opts->offset,
-                 "With --whole: output the 3000-frame window starting at this frame")
+                  "With --whole: output the 3000-frame window starting at this frame")
       ->check(CLI::NonNegativeNumber)
       ->needs("--whole");
   cmd->add_option("--dump-npy", opts->npy, "Write the (n_mels, frames) float32 array as .npy");

@@ -65,6 +65,7 @@ class WeightSet {
   const Tensor* find(const std::string& name) const;  // nullptr when absent; resolves aliases
   // Storage that tensors point into (mapped files, owned buffers) lives as long as the set.
   void keep_alive(std::shared_ptr<const void> storage) { storage_.push_back(std::move(storage)); }
+  const std::vector<std::shared_ptr<const void>>& storage() const { return storage_; }
   int64_t parameter_count() const;  // elements of all float/int8 weight tensors (not scales)
 
  private:

@@ -31,13 +31,13 @@ class Resampler {
 
   int64_t up_ = 1, down_ = 1;  // output k sits at input position k * down_ / up_
   int half_ = 0;               // taps on each side of the output position
-  int taps_ = 0;               // 2 * half_ rounded up to a multiple of 8 (extra taps are zero)
+  int taps_ = 0;               // 2 * half_ rounded up to the dot() stride (extra taps are zero)
   int phases_ = 1;             // rows in the table; < up_ when phases are interpolated
   std::vector<float> table_;   // (phases_ + 1) x (2 * half_), kernel at tap t of phase p
   std::vector<float> hist_;    // input samples from index hist_start_ on
   int64_t hist_start_ = 0;
-  uint64_t next_out_ = 0;      // index of the next output sample
-  uint64_t in_count_ = 0;      // input samples pushed so far
+  uint64_t next_out_ = 0;  // index of the next output sample
+  uint64_t in_count_ = 0;  // input samples pushed so far
 };
 
 }  // namespace tessera::audio

@@ -1,13 +1,14 @@
-// RIFF/WAVE reader. Policy on sizes that disagree with the file: the RIFF size is ignored, and a data
-// chunk that claims more bytes than the file holds (a truncated file, or 0xFFFFFFFF from a streaming
-// writer) is clamped to the bytes present, dropping a trailing partial sample frame.
+// RIFF/WAVE reader. Policy on sizes that disagree with the file: the RIFF size is ignored, and a
+// data chunk that claims more bytes than the file holds (a truncated file, or 0xFFFFFFFF from a
+// streaming writer) is clamped to the bytes present, dropping a trailing partial sample frame.
+#include "audio/wav_reader.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
 
-#include "audio/wav_reader.h"
 #include "runtime/mapped_file.h"
 #include "tessera/audio.h"
 #include "tessera/error.h"
@@ -35,7 +36,9 @@ struct WavLayout {
   bool has_data = false;
 };
 
-bool tag_is(const uint8_t* p, const char* tag) { return std::memcmp(p, tag, 4) == 0; }
+bool tag_is(const uint8_t* p, const char* tag) {
+  return std::memcmp(p, tag, 4) == 0;
+}
 
 // Walks the chunk list. Throws on a malformed header or fmt chunk; semantic checks come later.
 WavLayout scan_chunks(const uint8_t* bytes, size_t size, const std::string& name) {
@@ -112,9 +115,7 @@ bool is_native_wav(const uint8_t* data, size_t size) {
   }
 }
 
-}  // namespace audio
-
-AudioBuffer parse_wav(const uint8_t* data, size_t size, const std::string& name) {
+WavData inspect_wav(const uint8_t* data, size_t size, const std::string& name) {
   if (data == nullptr || size == 0) throw Error(name + ": empty file (not a WAV file)");
   WavLayout w = scan_chunks(data, size, name);
   if (!w.has_fmt) throw Error(name + ": WAV file has no fmt chunk");
@@ -125,13 +126,13 @@ AudioBuffer parse_wav(const uint8_t* data, size_t size, const std::string& name)
     throw Error(name + ": unsupported WAV encoding (format tag " + tag +
                 "); only integer PCM and IEEE float are read natively");
   }
-  if (w.channels == 0 || w.channels > audio::kMaxChannels)
+  if (w.channels == 0 || w.channels > kMaxChannels)
     throw Error(name + ": WAV fmt channels = " + std::to_string(w.channels) + " (must be 1.." +
-                std::to_string(audio::kMaxChannels) + ")");
-  if (w.sample_rate < audio::kMinSampleRate || w.sample_rate > audio::kMaxSampleRate)
+                std::to_string(kMaxChannels) + ")");
+  if (w.sample_rate < kMinSampleRate || w.sample_rate > kMaxSampleRate)
     throw Error(name + ": WAV fmt sample rate " + std::to_string(w.sample_rate) +
-                " Hz is outside " + std::to_string(audio::kMinSampleRate) + ".." +
-                std::to_string(audio::kMaxSampleRate));
+                " Hz is outside " + std::to_string(kMinSampleRate) + ".." +
+                std::to_string(kMaxSampleRate));
   bool ok_bits = w.format == kFormatPcm
                      ? (w.bits == 8 || w.bits == 16 || w.bits == 24 || w.bits == 32)
                      : (w.bits == 32 || w.bits == 64);
@@ -143,49 +144,75 @@ AudioBuffer parse_wav(const uint8_t* data, size_t size, const std::string& name)
     throw Error(name + ": WAV fmt block align " + std::to_string(w.block_align) +
                 " does not match " + std::to_string(w.channels) + " channels x " +
                 std::to_string(sample_bytes) + " bytes");
+  WavData d;
+  d.sample_rate = static_cast<int>(w.sample_rate);
+  d.channels = w.channels;
+  d.frames = static_cast<size_t>(w.data_bytes / w.block_align);
+  d.is_float = w.format == kFormatFloat;
+  d.bits = w.bits;
+  d.data = w.data;
+  return d;
+}
 
-  AudioBuffer out;
-  out.sample_rate = static_cast<int>(w.sample_rate);
-  out.channels = w.channels;
-  const size_t frames = static_cast<size_t>(w.data_bytes / w.block_align);
-  const size_t count = frames * w.channels;
-  out.samples.resize(count);
-  float* dst = out.samples.data();
-  const uint8_t* src = w.data;
-  if (w.format == kFormatFloat && w.bits == 32) {
-    convert(src, count, 4, dst, [](const uint8_t* p) {
+void decode_wav(const WavData& d, size_t first_frame, size_t n_frames, float* out) {
+  const size_t step = d.bits / 8;
+  const size_t count = n_frames * d.channels;
+  const uint8_t* src = d.data + first_frame * d.channels * step;
+  if (d.is_float && d.bits == 32) {
+    convert(src, count, 4, out, [](const uint8_t* p) {
       float v;
       std::memcpy(&v, p, 4);
       return std::isfinite(v) ? v : 0.0f;  // NaN/Inf would poison every later stage
     });
-  } else if (w.format == kFormatFloat) {
-    convert(src, count, 8, dst, [](const uint8_t* p) {
+  } else if (d.is_float) {
+    convert(src, count, 8, out, [](const uint8_t* p) {
       double v;
       std::memcpy(&v, p, 8);
       return std::isfinite(v) ? static_cast<float>(v) : 0.0f;
     });
-  } else if (w.bits == 8) {
-    convert(src, count, 1, dst, [](const uint8_t* p) { return (int{p[0]} - 128) / 128.0f; });
-  } else if (w.bits == 16) {
-    convert(src, count, 2, dst, [](const uint8_t* p) {
+  } else if (d.bits == 8) {
+    convert(src, count, 1, out, [](const uint8_t* p) { return (int{p[0]} - 128) / 128.0f; });
+  } else if (d.bits == 16) {
+    convert(src, count, 2, out, [](const uint8_t* p) {
       int16_t v;
       std::memcpy(&v, p, 2);
       return v / 32768.0f;
     });
-  } else if (w.bits == 24) {
-    convert(src, count, 3, dst, [](const uint8_t* p) {
-      int32_t v = static_cast<int32_t>(uint32_t{p[0]} << 8 | uint32_t{p[1]} << 16 |
-                                       uint32_t{p[2]} << 24) >>
-                  8;
+  } else if (d.bits == 24) {
+    convert(src, count, 3, out, [](const uint8_t* p) {
+      int32_t v =
+          static_cast<int32_t>(uint32_t{p[0]} << 8 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 24) >>
+          8;
       return v / 8388608.0f;
     });
   } else {
-    convert(src, count, 4, dst, [](const uint8_t* p) {
+    convert(src, count, 4, out, [](const uint8_t* p) {
       int32_t v;
       std::memcpy(&v, p, 4);
       return static_cast<float>(v / 2147483648.0);
     });
   }
+}
+
+void average_channels(const float* interleaved, size_t frames, int channels, float* mono) {
+  const float scale = 1.0f / static_cast<float>(channels);
+  for (size_t i = 0; i < frames; ++i) {
+    const float* f = interleaved + i * channels;
+    float sum = 0.0f;
+    for (int c = 0; c < channels; ++c) sum += f[c];
+    mono[i] = sum * scale;
+  }
+}
+
+}  // namespace audio
+
+AudioBuffer parse_wav(const uint8_t* data, size_t size, const std::string& name) {
+  audio::WavData d = audio::inspect_wav(data, size, name);
+  AudioBuffer out;
+  out.sample_rate = d.sample_rate;
+  out.channels = d.channels;
+  out.samples.resize(d.frames * d.channels);
+  audio::decode_wav(d, 0, d.frames, out.samples.data());
   return out;
 }
 
@@ -203,13 +230,7 @@ std::vector<float> to_mono(const AudioBuffer& in) {
   if (ch == 1) return in.samples;
   const size_t frames = in.samples.size() / ch;
   std::vector<float> mono(frames);
-  const float scale = 1.0f / static_cast<float>(ch);
-  for (size_t i = 0; i < frames; ++i) {
-    const float* f = in.samples.data() + i * ch;
-    float sum = 0.0f;
-    for (size_t c = 0; c < ch; ++c) sum += f[c];
-    mono[i] = sum * scale;
-  }
+  audio::average_channels(in.samples.data(), frames, in.channels, mono.data());
   return mono;
 }
 

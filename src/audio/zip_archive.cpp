@@ -28,7 +28,8 @@ struct CentralDir {
 };
 
 CentralDir find_central_dir(const uint8_t* data, size_t size, const std::string& name) {
-  if (size < 22) throw Error(name + ": zip archive too short for an end-of-central-directory record");
+  if (size < 22)
+    throw Error(name + ": zip archive too short for an end-of-central-directory record");
   size_t lowest = size > 22 + 65535 ? size - 22 - 65535 : 0;
   for (size_t at = size - 22 + 1; at-- > lowest;) {
     if (load_u32(data + at) != kEocdSig) continue;

@@ -68,7 +68,9 @@ void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const Packed
   if (m < 0) throw Error("kernels/gemm_f32: negative row count m=" + std::to_string(m));
   if (m == 0) return;
   if (!a || !c) throw Error("kernels/gemm_f32: null A or C");
-  if (lda < k || ldc < n)
+  // A is read-only, so its rows may overlap (lda < k): the encoder's k=3 convolutions read three
+  // consecutive input rows as one GEMM row.
+  if (lda < 1 || ldc < n)
     throw Error("kernels/gemm_f32: row stride too small (lda=" + std::to_string(lda) +
                 " k=" + std::to_string(k) + ", ldc=" + std::to_string(ldc) +
                 " n=" + std::to_string(n) + ")");

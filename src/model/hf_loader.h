@@ -19,6 +19,11 @@ void load_safetensors(const std::string& path, WeightSet& out);
 // Renames and fuses HF tensors (q/k/v -> linear_0 ...) into canonical names. `config` is the HF
 // config.json (used for head counts, stored as encoder/num_heads and decoder/num_heads scalars).
 WeightSet map_hf_to_canonical(const WeightSet& hf, const nlohmann::json& config,
-                              const std::string& where);
+                              const std::string& where, const std::string& config_path);
+
+// Sharded checkpoints: reads model.safetensors.index.json ({"weight_map": {tensor: shard file}}),
+// loads every shard it names (plain file names in the same folder) and checks that each listed
+// tensor is in the shard the index says.
+void load_sharded_safetensors(const std::string& index_path, WeightSet& out);
 
 }  // namespace tessera::model

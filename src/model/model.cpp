@@ -66,14 +66,21 @@ std::shared_ptr<const Model> Model::load(const std::string& dir) {
   if (fs::exists(root / "model.bin", ec)) {
     m->format = ModelFormat::CTranslate2;
     model::load_ct2_weights((root / "model.bin").string(), m->weights);
-  } else if (fs::exists(root / "model.safetensors", ec)) {
+  } else if (fs::exists(root / "model.safetensors", ec) ||
+             fs::exists(root / "model.safetensors.index.json", ec)) {
     m->format = ModelFormat::SafeTensors;
-    if (!has_config) throw Error(dir + ": model.safetensors needs a config.json beside it");
+    if (!has_config) throw Error(dir + ": a Hugging Face model needs a config.json beside it");
     WeightSet hf;
-    model::load_safetensors((root / "model.safetensors").string(), hf);
-    m->weights = model::map_hf_to_canonical(hf, config, (root / "model.safetensors").string());
+    std::string weights_path = (root / "model.safetensors").string();
+    if (fs::exists(weights_path, ec)) {
+      model::load_safetensors(weights_path, hf);
+    } else {
+      weights_path = (root / "model.safetensors.index.json").string();
+      model::load_sharded_safetensors(weights_path, hf);
+    }
+    m->weights = model::map_hf_to_canonical(hf, config, weights_path, config_path);
   } else {
-    throw Error(dir + ": no model.bin (CTranslate2) or model.safetensors (Hugging Face) found");
+    throw Error(dir + ": no model.bin (CTranslate2) or model.safetensors[.index.json] (Hugging Face) found");
   }
   // Tied output projection: CTranslate2 stores it as an alias; restore it if a file omits it.
   if (!m->weights.has("decoder/projection/weight") && m->weights.has("decoder/embeddings/weight"))

@@ -24,7 +24,8 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 }
 
 // Finds `'key':` in the header dict and returns the text after the colon.
-std::string_view dict_value(std::string_view header, std::string_view key, const std::string& name) {
+std::string_view dict_value(std::string_view header, std::string_view key,
+                            const std::string& name) {
   std::string quoted;  // built with append: GCC 12 warns falsely on "'" + std::string(...)
   quoted.append(1, '\'').append(key).append(1, '\'');
   size_t k = header.find(quoted);
@@ -54,7 +55,14 @@ void write_npy(const std::string& path, const float* data, const std::vector<int
 
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
   if (!f) throw Error(path + ": cannot open for writing: " + std::strerror(errno));
-  const unsigned char preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  const unsigned char preamble[10] = {0x93,
+                                      'N',
+                                      'U',
+                                      'M',
+                                      'P',
+                                      'Y',
+                                      1,
+                                      0,
                                       static_cast<unsigned char>(header.size() & 0xff),
                                       static_cast<unsigned char>(header.size() >> 8)};
   bool ok = std::fwrite(preamble, 1, sizeof(preamble), f.get()) == sizeof(preamble) &&
@@ -77,8 +85,8 @@ NpyView parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
     pos = 10;
   } else if (major == 2 || major == 3) {
     if (size < 12) throw Error(name + ": .npy header length truncated");
-    header_len = bytes[8] | (size_t{bytes[9]} << 8) | (size_t{bytes[10]} << 16) |
-                 (size_t{bytes[11]} << 24);
+    header_len =
+        bytes[8] | (size_t{bytes[9]} << 8) | (size_t{bytes[10]} << 16) | (size_t{bytes[11]} << 24);
     pos = 12;
   } else {
     throw Error(name + ": unsupported .npy version " + std::to_string(major));

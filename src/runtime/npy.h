@@ -1,4 +1,5 @@
-// NumPy .npy files: a float32 writer (for --dump-npy) and a bounds-checked parser of in-memory arrays.
+// NumPy .npy files: a float32 writer (for --dump-npy) and a bounds-checked parser of in-memory
+// arrays.
 #pragma once
 
 #include <cstdint>

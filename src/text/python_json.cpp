@@ -11,8 +11,8 @@ namespace tessera::text {
 namespace {
 
 void append_u_escape(unsigned unit, std::string& out) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "\\u%04x", unit);
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "\\u%04x", unit & 0xFFFFu);
   out += buf;
 }
 
@@ -78,27 +78,39 @@ void append_python_float(double value, std::string& out) {
       std::to_chars(buf, buf + sizeof(buf), std::fabs(value), std::chars_format::scientific);
   const std::string_view sci(buf, static_cast<size_t>(result.ptr - buf));  // "d.ddde+XX"
   const size_t e_pos = sci.find('e');
-  std::string digits(1, sci[0]);
-  if (e_pos > 1) digits += sci.substr(2, e_pos - 2);
-  const int exponent = std::stoi(std::string(sci.substr(e_pos + 1)));
+  std::string digits;
+  digits.push_back(sci[0]);
+  if (e_pos > 1) digits.append(sci.data() + 2, e_pos - 2);
+  int exponent = 0;
+  std::from_chars(sci.data() + e_pos + 1 + (sci[e_pos + 1] == '+' ? 1 : 0), sci.data() + sci.size(),
+                  exponent);
   if (digits == "0") {
-    out += "0.0";
+    out.append("0.0");
     return;
   }
-  const int point = exponent + 1;  // digits are 0.DDDD * 10^point
+  const int n = static_cast<int>(digits.size());
+  const int point = exponent + 1;  // value is 0.DDDD * 10^point
   if (point > -4 && point <= 16) {
-    const int n = static_cast<int>(digits.size());
     if (point <= 0) {
-      out += "0." + std::string(-point, '0') + digits;
+      out.append("0.");
+      out.append(static_cast<size_t>(-point), '0');
+      out.append(digits);
     } else if (point >= n) {
-      out += digits + std::string(point - n, '0') + ".0";
+      out.append(digits);
+      out.append(static_cast<size_t>(point - n), '0');
+      out.append(".0");
     } else {
-      out += digits.substr(0, point) + "." + digits.substr(point);
+      out.append(digits, 0, static_cast<size_t>(point));
+      out.push_back('.');
+      out.append(digits, static_cast<size_t>(point));
     }
     return;
   }
-  out += digits.substr(0, 1);
-  if (digits.size() > 1) out += "." + digits.substr(1);
+  out.push_back(digits[0]);
+  if (n > 1) {
+    out.push_back('.');
+    out.append(digits, 1);
+  }
   char exp_buf[16];
   std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
   out += exp_buf;

@@ -79,7 +79,8 @@ TEST(RealModel, TinyEnDims) {
   EXPECT_EQ(c.n_vocab, 51864);
   EXPECT_FALSE(c.is_multilingual());
   EXPECT_EQ(c.family_name(), "tiny.en");
-  EXPECT_EQ(m->alignment_heads.size(), 5u);
+  EXPECT_EQ(m->alignment_heads.size(), 8u);
+  EXPECT_EQ(m->alignment_heads[0], (std::vector<int>{1, 0}));
 }
 
 }  // namespace

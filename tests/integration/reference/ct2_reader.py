@@ -136,7 +136,7 @@ class Ct2Model:
                 raise Ct2FormatError(f"{path}: duplicate variable {name}")
             self.raw[name] = RawVariable(name, dtype, shape, data)
         self.aliases: dict[str, str] = {}
-        if cur.pos < len(buf):
+        if self.binary_version >= 3:  # alias table present from version 3 on
             num_aliases = cur.u32("num_aliases")
             if num_aliases > len(buf) // 4:
                 raise Ct2FormatError(f"{path}: num_aliases {num_aliases} too large")

@@ -1,0 +1,16 @@
+// Audio decoding through FFmpeg's libraries: any container and codec FFmpeg reads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tessera::audio {
+
+// Decodes the best audio stream of `path`, frame by frame, to 16 kHz mono float: FFmpeg converts
+// each frame to float and averages its channels, and the streaming Resampler (resampler.h) brings
+// it to 16 kHz, so only the output vector grows with the file's length. Packets the decoder rejects
+// are skipped, as the ffmpeg tool does; a file that cannot be opened, has no audio stream, no
+// decoder, or yields no samples at all throws tessera::Error naming it.
+std::vector<float> decode_audio_ffmpeg(const std::string& path);
+
+}  // namespace tessera::audio

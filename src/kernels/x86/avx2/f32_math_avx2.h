@@ -1,0 +1,122 @@
+// Vectorized fp32 exp, erf, erfc and exact GELU for AVX2+FMA, no lookup tables. Include only from
+// translation units compiled with -mavx2 -mfma (src/kernels/x86/avx2/).
+//
+// exp: Cody-Waite reduction by ln 2 and a degree-6 polynomial; 2^n is applied in two halves so
+// results underflow gradually into subnormals. erfc(x), x >= 0: t * exp(-x^2 + P(t)) with
+// t = 1 / (1 + x/2) and P a degree-10 minimax fit (|error| < 1e-8 on [0, 12]); x^2 is carried
+// as an exact hi + lo pair so the large exponent loses nothing. erf(x), |x| < 1: x P(x^2).
+#pragma once
+
+#include <immintrin.h>
+
+namespace tessera::kernels::avx2 {
+
+#define TESSERA_AVX2_INLINE inline __attribute__((always_inline))
+
+// exp(a + b) for a in [-110, 89] (exact), |b| < ~4: the reduction keeps a's bits exactly.
+TESSERA_AVX2_INLINE __m256 exp_sum_ps(__m256 a, __m256 b) {
+  const __m256 log2e = _mm256_set1_ps(1.44269504f);
+  const __m256 ln2_hi = _mm256_set1_ps(0.693359375f);  // 9 significant bits: n * ln2_hi is exact
+  const __m256 ln2_lo = _mm256_set1_ps(-2.12194440e-4f);
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(_mm256_add_ps(a, b), log2e),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, ln2_hi, a);
+  r = _mm256_add_ps(r, b);
+  r = _mm256_fnmadd_ps(n, ln2_lo, r);
+  // Cephes expf polynomial on [-ln2/2, ln2/2].
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
+  p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
+  // 2^n as 2^(n/2) * 2^(n - n/2): both halves stay normal for n in [-160, 130].
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i n1 = _mm256_srai_epi32(ni, 1);
+  const __m256i n2 = _mm256_sub_epi32(ni, n1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+  const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+  return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+}
+
+// exp(x) over the whole float range: 0 below -104, inf above 88.73, NaN stays NaN.
+TESSERA_AVX2_INLINE __m256 exp_ps(__m256 x) {
+  // max/min return their second operand when one is NaN, so NaN passes through the clamp.
+  x = _mm256_max_ps(_mm256_set1_ps(-110.0f), x);
+  x = _mm256_min_ps(_mm256_set1_ps(89.0f), x);
+  return exp_sum_ps(x, _mm256_setzero_ps());
+}
+
+// erfc(x) for x in [0, 12] given x^2 = xx_hi + xx_lo exactly.
+TESSERA_AVX2_INLINE __m256 erfc_nonnegative_ps(__m256 x, __m256 xx_hi, __m256 xx_lo) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(x, _mm256_set1_ps(0.5f), one));
+  // P is fitted in u = t * 7/3 - 4/3, which maps t in [1/7, 1] onto [-1, 1].
+  const __m256 u = _mm256_fmadd_ps(t, _mm256_set1_ps(2.33333333f), _mm256_set1_ps(-1.33333333f));
+  __m256 p = _mm256_set1_ps(-2.533024780859705e-05f);
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(7.723955786786973e-05f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(1.3290889910422266e-04f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-6.814724765717983e-04f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-1.8824236758518964e-04f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(4.3099308386445045e-03f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-1.7690886743366718e-03f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-3.190569579601288e-02f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(1.932404562830925e-02f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(5.856020450592041e-01f));
+  p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-5.748763084411621e-01f));
+  // exp(-x^2 + P): -xx_hi is the exact large part, P - xx_lo the small one.
+  const __m256 neg_hi = _mm256_sub_ps(_mm256_setzero_ps(), xx_hi);
+  return _mm256_mul_ps(t, exp_sum_ps(neg_hi, _mm256_sub_ps(p, xx_lo)));
+}
+
+TESSERA_AVX2_INLINE __m256 abs_ps(__m256 x) {
+  return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+}
+
+// erf(x) for every float; NaN stays NaN.
+TESSERA_AVX2_INLINE __m256 erf_ps(__m256 x) {
+  const __m256 ax = abs_ps(x);
+  // |x| < 1: x (c0 + s Q(s)), s = x^2.
+  const __m256 s = _mm256_mul_ps(x, x);
+  __m256 q = _mm256_set1_ps(7.889109110692516e-05f);
+  q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(-8.020838140510023e-04f));
+  q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(5.189535208046436e-03f));
+  q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(-2.6854444295167923e-02f));
+  q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(1.1283600330352783e-01f));
+  q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(-3.761262595653534e-01f));
+  const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(x, s), q, _mm256_mul_ps(x, _mm256_set1_ps(1.1283791065216064f)));
+  // |x| >= 1: sign(x) (1 - erfc(|x|)); erfc(12) underflows, so clamp there.
+  const __m256 cx = _mm256_min_ps(ax, _mm256_set1_ps(12.0f));
+  const __m256 hi = _mm256_mul_ps(cx, cx);
+  const __m256 lo = _mm256_fmsub_ps(cx, cx, hi);
+  const __m256 big_abs = _mm256_sub_ps(_mm256_set1_ps(1.0f), erfc_nonnegative_ps(cx, hi, lo));
+  const __m256 big = _mm256_or_ps(big_abs, _mm256_and_ps(x, _mm256_set1_ps(-0.0f)));
+  const __m256 r = _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(1.0f), _CMP_LT_OQ));
+  return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+// Exact GELU: x/2 (1 + erf_ps(x / sqrt 2)), with 1 + erf taken as erfc(|z|) for x < 0 (no
+// cancellation in the negative tail) and 2 - erfc(z) for x >= 0.
+TESSERA_AVX2_INLINE __m256 gelu_ps(__m256 x) {
+  const __m256 half = _mm256_set1_ps(0.5f);
+  // erfc(|x| / sqrt 2) underflows past |x| = 12 sqrt 2.
+  const __m256 ax = _mm256_min_ps(abs_ps(x), _mm256_set1_ps(16.9705627f));
+  const __m256 z = _mm256_mul_ps(ax, _mm256_set1_ps(0.707106781f));
+  // z^2 = x^2 / 2 exactly, from x itself (not from the rounded z).
+  const __m256 hi = _mm256_mul_ps(ax, ax);
+  const __m256 lo = _mm256_fmsub_ps(ax, ax, hi);
+  const __m256 e = erfc_nonnegative_ps(z, _mm256_mul_ps(hi, half), _mm256_mul_ps(lo, half));
+  const __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+  const __m256 one_plus_erf = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(2.0f), e), e, neg);
+  return _mm256_mul_ps(_mm256_mul_ps(x, half), one_plus_erf);
+}
+
+// Lanes [0, n) set, for masked loads and stores of tails (n in [0, 8]).
+TESSERA_AVX2_INLINE __m256i tail_mask(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+}  // namespace tessera::kernels::avx2

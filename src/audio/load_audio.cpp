@@ -35,18 +35,16 @@ std::vector<float> load_native_wav(const audio::WavData& wav) {
 }  // namespace
 
 std::vector<float> load_audio(const std::string& path) {
-  std::vector<float> out;
   {
     auto file = MappedFile::open(path);
     if (file->size() == 0) throw Error(path + ": empty file (0 bytes)");
-    if (audio::is_native_wav(file->data(), file->size()))
-      out = load_native_wav(audio::inspect_wav(file->data(), file->size(), path));
+    if (audio::is_native_wav(file->data(), file->size())) {
+      audio::WavData wav = audio::inspect_wav(file->data(), file->size(), path);
+      if (wav.frames == 0) throw Error(path + ": WAV file contains no audio samples");
+      return load_native_wav(wav);
+    }
   }
-  if (out.empty()) {
-    // Not a WAV this reader decodes, or a WAV with no samples: FFmpeg gives the definitive answer.
-    out = audio::decode_audio_ffmpeg(path);
-  }
-  return out;
+  return audio::decode_audio_ffmpeg(path);  // throws when nothing decodes
 }
 
 }  // namespace tessera

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "tessera/error.h"
@@ -135,7 +137,7 @@ TEST(OutputFormats, PythonFloatRepr) {
       {-0.5, "-0.5"},
       {100.0, "100.0"},
       {std::nan(""), "NaN"},
-      {-INFINITY, "-Infinity"}};
+      {-std::numeric_limits<double>::infinity(), "-Infinity"}};
   for (const auto& [v, expected] : cases) {
     std::string out;
     text::append_python_float(v, out);

@@ -58,8 +58,8 @@ struct DecoderStats {
 
 // One sequence's part of a step.
 struct StepInput {
-  int sequence = 0;              // sequence slot
-  std::span<const int> tokens;   // new tokens, appended at positions length(sequence)...
+  int sequence = 0;             // sequence slot
+  std::span<const int> tokens;  // new tokens, appended at positions length(sequence)...
   // >= 0: also return the logits at this index of `tokens` (openai-whisper reads the no-speech
   // probability at the sot position of the first step).
   int extra_logits_at = -1;

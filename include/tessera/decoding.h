@@ -29,10 +29,10 @@ struct DecodingOptions {
   std::string language;
 
   float temperature = 0.0f;
-  std::optional<int> sample_len;  // most tokens to sample; default n_text_ctx / 2
-  std::optional<int> best_of;     // independent samples when temperature > 0
-  std::optional<int> beam_size;   // beam search when temperature == 0
-  std::optional<float> patience;  // needs beam_size
+  std::optional<int> sample_len;        // most tokens to sample; default n_text_ctx / 2
+  std::optional<int> best_of;           // independent samples when temperature > 0
+  std::optional<int> beam_size;         // beam search when temperature == 0
+  std::optional<float> patience;        // needs beam_size
   std::optional<float> length_penalty;  // None: divide by length; else ((5 + len) / 6)^alpha
 
   // Previous context and forced prefix, as text (encoded as " " + text.strip()) or as tokens; the

@@ -55,7 +55,8 @@ DecoderWeights pack_decoder(const Model& model, Device& device, int64_t max_rows
     std::vector<float> table = to_float32(*w.embeddings);
     w.logits = device.pack_linear(table.data(), c.n_vocab, d, max_rows);
   }
-  w.positions = to_float32(model.weights.get("decoder/position_encodings/encodings", {c.n_text_ctx, d}));
+  w.positions =
+      to_float32(model.weights.get("decoder/position_encodings/encodings", {c.n_text_ctx, d}));
   w.ln_gamma = p.vec("decoder/layer_norm/gamma", d);
   w.ln_beta = p.vec("decoder/layer_norm/beta", d);
   const int64_t kv_rows = std::max<int64_t>(max_rows, c.n_audio_ctx);
@@ -114,7 +115,8 @@ void embedding_row(const Tensor& table, int64_t row, float* out) {
       float scale;
       if (!table.scale) throw Error("decoder: int8 table " + table.name + " has no scales");
       std::memcpy(&scale, table.scale + row, sizeof(float));
-      for (int64_t i = 0; i < d; ++i) out[i] = static_cast<float>(static_cast<int8_t>(src[i])) / scale;
+      for (int64_t i = 0; i < d; ++i)
+        out[i] = static_cast<float>(static_cast<int8_t>(src[i])) / scale;
       return;
     }
     default:

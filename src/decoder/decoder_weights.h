@@ -35,9 +35,9 @@ struct LayerWeights {
 struct DecoderWeights {
   std::vector<LayerWeights> layers;
   const float *ln_gamma, *ln_beta;
-  std::vector<float> positions;            // (n_text_ctx x d), host
-  std::unique_ptr<LinearWeights> logits;   // the token embedding (n_vocab x d) as a linear layer
-  const Tensor* embeddings = nullptr;      // stored table; rows are converted on lookup
+  std::vector<float> positions;           // (n_text_ctx x d), host
+  std::unique_ptr<LinearWeights> logits;  // the token embedding (n_vocab x d) as a linear layer
+  const Tensor* embeddings = nullptr;     // stored table; rows are converted on lookup
 };
 
 // max_rows: the most rows any decoder linear layer will see (step rows or n_audio_ctx).

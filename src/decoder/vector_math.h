@@ -9,7 +9,7 @@ namespace tessera::decoder {
 // y[i] = exp(x[i]); x = -inf gives 0. Relative error below 2e-7. y may alias x.
 void exp_f32(const float* x, float* y, int64_t n);
 
-float max_f32(const float* x, int64_t n);  // -inf for n == 0
+float max_f32(const float* x, int64_t n);       // -inf for n == 0
 int64_t argmax_f32(const float* x, int64_t n);  // first maximum (torch.argmax); -1 for n == 0
 float sum_f32(const float* x, int64_t n);
 

@@ -12,21 +12,8 @@
 namespace tessera::kernels {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-// Copies rows [0, rows) x cols [0, kc) of A into MR-row micro-panels, K-major ([p * MR + i]);
-// rows of the last micro-panel past `rows` are zero.
-void pack_a(int rows, int kc, int mr_tile, const float* a, int64_t lda, float* out) {
-  for (int r0 = 0; r0 < rows; r0 += mr_tile) {
-    const int mr = std::min(mr_tile, rows - r0);
-    for (int i = 0; i < mr; ++i) {
-      const float* src = a + (r0 + i) * lda;
-      for (int p = 0; p < kc; ++p) out[p * mr_tile + i] = src[p];
-    }
-    for (int i = mr; i < mr_tile; ++i)
-      for (int p = 0; p < kc; ++p) out[p * mr_tile + i] = 0.0f;
-    out += static_cast<int64_t>(mr_tile) * kc;
-  }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
 }
 
 // Whether an m x nx and an m x ny row-strided matrix share any memory (conservative: compares
@@ -58,7 +45,9 @@ PackedF32 pack_f32(const F32GemmUkernel& uk, const float* w, int n, int k) {
   return packed;
 }
 
-PackedF32 pack_f32(const float* w, int n, int k) { return pack_f32(f32_gemm_best(), w, n, k); }
+PackedF32 pack_f32(const float* w, int n, int k) {
+  return pack_f32(f32_gemm_best(), w, n, k);
+}
 
 void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const PackedF32& w, float* c,
               int64_t ldc, const Epilogue& ep) {
@@ -80,8 +69,7 @@ void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const Packed
   const bool residual_is_c = ep.residual == c && ep.ldr == ldc;
   if (ep.residual && !residual_is_c && ranges_overlap(ep.residual, ep.ldr, n, c, ldc, n, m))
     throw Error("kernels/gemm_f32: residual partially overlaps C (it may only alias C exactly)");
-  if (ranges_overlap(a, lda, k, c, ldc, n, m))
-    throw Error("kernels/gemm_f32: A and C overlap");
+  if (ranges_overlap(a, lda, k, c, ldc, n, m)) throw Error("kernels/gemm_f32: A and C overlap");
 
   // K blocks of about uk.kc. GELU + residual aliasing C cannot split K: partial sums stored in C
   // would overwrite the residual before the last block adds it.
@@ -89,10 +77,11 @@ void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const Packed
   const int k_blocks = single_k_block ? 1 : static_cast<int>(ceil_div(k, uk.kc));
   const int kc = static_cast<int>(ceil_div(k, k_blocks));
   int mc_cap = uk.mc;
-  if (static_cast<size_t>(MR) * kc > kThreadScratchFloats)
+  if (static_cast<size_t>(MR) * kc + kPackAOverrun > kThreadScratchFloats)
     throw Error("kernels/gemm_f32: k=" + std::to_string(k) +
                 " too large for GELU with a residual that aliases C");
-  mc_cap = static_cast<int>(std::min<size_t>(mc_cap, kThreadScratchFloats / kc / MR * MR));
+  mc_cap = static_cast<int>(
+      std::min<size_t>(mc_cap, (kThreadScratchFloats - kPackAOverrun) / kc / MR * MR));
 
   // M blocks: a multiple of the thread count when there are several, so threads finish together;
   // when M gives fewer blocks than 2 per thread, also split along N.
@@ -115,11 +104,11 @@ void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const Packed
     const int r1 = std::min(m, r0 + mc);
     const int64_t p0 = task % n_blocks * panels_per_block;
     const int64_t p1 = std::min(panels, p0 + panels_per_block);
-    float* a_packed = thread_scratch(static_cast<size_t>(mc) * kc);
+    float* a_packed = thread_scratch(static_cast<size_t>(mc) * kc + kPackAOverrun);
     for (int pc = 0; pc < k; pc += kc) {
       const int kcur = std::min(kc, k - pc);
       const bool first = pc == 0, last = pc + kcur == k;
-      pack_a(r1 - r0, kcur, MR, a + r0 * lda + pc, lda, a_packed);
+      uk.pack_a(r1 - r0, kcur, a + r0 * lda + pc, lda, a_packed);
       for (int64_t p = p0; p < p1; ++p) {
         const float* b = w.data.data() + p * NR * k + static_cast<int64_t>(pc) * NR;
         const int col = static_cast<int>(p * NR);
@@ -136,8 +125,7 @@ void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const Packed
             e.ldr = ep.ldr;
           }
           uk.tile(std::min(MR, r1 - row), nr, kcur,
-                  a_packed + static_cast<int64_t>(row - r0) * kcur, b, c + row * ldc + col, ldc,
-                  e);
+                  a_packed + static_cast<int64_t>(row - r0) * kcur, b, c + row * ldc + col, ldc, e);
         }
       }
     }

@@ -7,20 +7,26 @@
 namespace tessera::kernels {
 namespace {
 
-bool always() { return true; }
-bool avx2_fma() { return cpu_features().has_avx2_fma(); }
+bool always() {
+  return true;
+}
+bool avx2_fma() {
+  return cpu_features().has_avx2_fma();
+}
 
 // Best first.
 const F32GemmUkernel kF32GemmUkernels[] = {
     {"f32-gemm-6x16-avx2-fma", "AVX2+FMA", avx2_fma, 6, 16, 256, 144,
-     reference::f32_gemm_pack_panels, avx2::f32_gemm_6x16},
+     reference::f32_gemm_pack_panels, avx2::f32_gemm_pack_a_6, avx2::f32_gemm_6x16},
     {"f32-gemm-4x4-scalar", "none", always, 4, 4, 256, 128, reference::f32_gemm_pack_panels,
-     reference::f32_gemm_4x4_scalar},
+     reference::f32_gemm_pack_a_4, reference::f32_gemm_4x4_scalar},
 };
 
 }  // namespace
 
-std::span<const F32GemmUkernel> f32_gemm_ukernels() { return kF32GemmUkernels; }
+std::span<const F32GemmUkernel> f32_gemm_ukernels() {
+  return kF32GemmUkernels;
+}
 
 const F32GemmUkernel& f32_gemm_best() {
   static const F32GemmUkernel* best = [] {

@@ -9,8 +9,8 @@
 
 namespace tessera::kernels {
 
-// Epilogue of one tile, applied in this order: (+ C if accumulate), + bias[j], GELU, + residual[i, j].
-// `bias` and `residual` point at the tile's first column / element.
+// Epilogue of one tile, applied in this order: (+ C if accumulate), + bias[j], GELU, + residual[i,
+// j]. `bias` and `residual` point at the tile's first column / element.
 struct F32TileEpilogue {
   bool accumulate = false;
   const float* bias = nullptr;
@@ -23,19 +23,26 @@ struct F32TileEpilogue {
 // zero-padded past n). out holds ceil(n / nr) * nr * k floats.
 using F32GemmPackFn = void (*)(const float* w, int64_t ldw, int n, int k, int nr, float* out);
 
+// Packs rows [0, rows) x columns [0, kc) of A (row stride lda) into micro-panels of the entry's MR
+// rows, K-major (element (i, p) of a micro-panel at [p * MR + i]); rows of the last micro-panel
+// past `rows` are zero. May write up to kPackAOverrun floats past the packed data.
+using F32GemmPackAFn = void (*)(int rows, int kc, const float* a, int64_t lda, float* out);
+inline constexpr int kPackAOverrun = 8;
+
 // One tile: C[mr x nr] = epilogue(sum_p a[p * MR + i] * b[p * NR + j]) for p < kc, where MR and NR
 // are the entry's tile (a is a packed A micro-panel, b a packed W panel) and mr <= MR, nr <= NR.
 using F32GemmTileFn = void (*)(int mr, int nr, int kc, const float* a, const float* b, float* c,
                                int64_t ldc, const F32TileEpilogue& ep);
 
 struct F32GemmUkernel {
-  const char* name;      // e.g. "f32-gemm-6x16-avx2-fma"
-  const char* isa;       // what it needs, for skip messages: "AVX2+FMA", "none"
-  bool (*supported)();   // can this CPU run it
-  int mr, nr;            // register tile
-  int kc, mc;            // cache blocking: K block (W micro-panel kc x nr stays in L1), M block
-                         // (packed A block mc x kc stays in L2)
+  const char* name;     // e.g. "f32-gemm-6x16-avx2-fma"
+  const char* isa;      // what it needs, for skip messages: "AVX2+FMA", "none"
+  bool (*supported)();  // can this CPU run it
+  int mr, nr;           // register tile
+  int kc, mc;           // cache blocking: K block (W micro-panel kc x nr stays in L1), M block
+                        // (packed A block mc x kc stays in L2)
   F32GemmPackFn pack;
+  F32GemmPackAFn pack_a;
   F32GemmTileFn tile;
 };
 

@@ -7,8 +7,12 @@
 namespace tessera::kernels {
 namespace {
 
-bool always() { return true; }
-bool avx2_fma() { return cpu_features().has_avx2_fma(); }
+bool always() {
+  return true;
+}
+bool avx2_fma() {
+  return cpu_features().has_avx2_fma();
+}
 
 const F32LayerNormUkernel kLayerNorm[] = {
     {"f32-layernorm-avx2-fma", "AVX2+FMA", avx2_fma, avx2::f32_layernorm},
@@ -17,7 +21,9 @@ const F32LayerNormUkernel kLayerNorm[] = {
 
 }  // namespace
 
-std::span<const F32LayerNormUkernel> f32_layernorm_ukernels() { return kLayerNorm; }
+std::span<const F32LayerNormUkernel> f32_layernorm_ukernels() {
+  return kLayerNorm;
+}
 
 const F32LayerNormUkernel& f32_layernorm_best() {
   static const F32LayerNormUkernel* best = [] {

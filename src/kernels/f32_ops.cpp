@@ -1,12 +1,13 @@
 // Drivers of the element-wise, LayerNorm and attention kernels: argument checks, the split over
 // the pool, and the summary of what the dispatcher chose.
+#include "kernels/f32_ops.h"
+
 #include <algorithm>
 #include <string>
 
 #include "kernels/f32_attention_table.h"
 #include "kernels/f32_gemm_table.h"
 #include "kernels/f32_layernorm_table.h"
-#include "kernels/f32_ops.h"
 #include "kernels/f32_vunary_table.h"
 #include "kernels/scratch.h"
 #include "tessera/error.h"
@@ -44,8 +45,8 @@ void attention_f32(const F32AttentionUkernel& uk, ThreadPool& pool, int t, int h
     throw Error("kernels/attention_f32: bad shape t=" + std::to_string(t) +
                 " heads=" + std::to_string(heads) + " d_head=" + std::to_string(d_head));
   if (!uk.supported())
-    throw Error(std::string("kernels/attention_f32: microkernel ") + uk.name + " needs " +
-                uk.isa + ", which this CPU lacks");
+    throw Error(std::string("kernels/attention_f32: microkernel ") + uk.name + " needs " + uk.isa +
+                ", which this CPU lacks");
   if (!uk.supports_head(d_head))
     throw Error(std::string("kernels/attention_f32: microkernel ") + uk.name +
                 " does not support d_head=" + std::to_string(d_head));
@@ -61,8 +62,8 @@ void attention_f32(const F32AttentionUkernel& uk, ThreadPool& pool, int t, int h
     const int h = static_cast<int>(task / q_blocks);
     const int q0 = static_cast<int>(task % q_blocks) * uk.block_q;
     const int64_t col = static_cast<int64_t>(h) * d_head;
-    F32AttentionHead head{t, d_head, q + col, ldq, k + col, ldk, v + col, ldv, out + col, ldo,
-                          scale};
+    F32AttentionHead head{t,       d_head, q + col,   ldq, k + col, ldk,
+                          v + col, ldv,    out + col, ldo, scale};
     uk.fn(head, q0, std::min(t, q0 + uk.block_q), scratch ? thread_scratch(scratch) : nullptr);
   });
 }

@@ -25,7 +25,7 @@ struct Epilogue {
 // panel layout of the chosen microkernel.
 struct PackedF32 {
   int n = 0, k = 0;
-  int nr = 0;                   // panel width of the layout
+  int nr = 0;  // panel width of the layout
   AlignedBuffer<float> data;
   const void* ukernel = nullptr;  // the microkernel the layout was made for
 };

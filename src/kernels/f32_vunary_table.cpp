@@ -8,8 +8,12 @@
 namespace tessera::kernels {
 namespace {
 
-bool always() { return true; }
-bool avx2_fma() { return cpu_features().has_avx2_fma(); }
+bool always() {
+  return true;
+}
+bool avx2_fma() {
+  return cpu_features().has_avx2_fma();
+}
 
 const F32VUnaryUkernel kErf[] = {
     {"f32-verf-avx2-fma", "AVX2+FMA", avx2_fma, avx2::f32_verf},
@@ -26,9 +30,15 @@ const F32VUnaryUkernel kGelu[] = {
 
 }  // namespace
 
-std::span<const F32VUnaryUkernel> f32_verf_ukernels() { return kErf; }
-std::span<const F32VUnaryUkernel> f32_vexp_ukernels() { return kExp; }
-std::span<const F32VUnaryUkernel> f32_vgelu_ukernels() { return kGelu; }
+std::span<const F32VUnaryUkernel> f32_verf_ukernels() {
+  return kErf;
+}
+std::span<const F32VUnaryUkernel> f32_vexp_ukernels() {
+  return kExp;
+}
+std::span<const F32VUnaryUkernel> f32_vgelu_ukernels() {
+  return kGelu;
+}
 
 const F32VUnaryUkernel& f32_vunary_best(std::span<const F32VUnaryUkernel> family) {
   for (const auto& uk : family)

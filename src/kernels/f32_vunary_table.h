@@ -10,8 +10,8 @@ namespace tessera::kernels {
 using F32VUnaryFn = void (*)(const float* x, float* y, int64_t n);
 
 struct F32VUnaryUkernel {
-  const char* name;     // e.g. "f32-vgelu-avx2-fma-erf"
-  const char* isa;      // "AVX2+FMA", "none"
+  const char* name;  // e.g. "f32-vgelu-avx2-fma-erf"
+  const char* isa;   // "AVX2+FMA", "none"
   bool (*supported)();
   F32VUnaryFn fn;
 };

@@ -1,5 +1,6 @@
-// Per-thread scratch for kernels (packed A blocks, attention tiles). Allocated once per OS thread at
-// first use, at a fixed capacity, so hot calls never allocate or touch fresh pages after warm-up.
+// Per-thread scratch for kernels (packed A blocks, attention tiles). Allocated once per OS thread
+// at first use, at a fixed capacity, so hot calls never allocate or touch fresh pages after
+// warm-up.
 #pragma once
 
 #include <cstddef>

@@ -44,14 +44,19 @@ DType dtype_from_id(ByteReader& r, uint8_t id, const std::string& field) {
 // Versions < 4 give an item size instead of a dtype id; CTranslate2 mapped it this way.
 DType dtype_from_item_size(ByteReader& r, uint8_t size, const std::string& field) {
   switch (size) {
-    case 4: return DType::F32;
-    case 2: return DType::I16;
-    case 1: return DType::I8;
+    case 4:
+      return DType::F32;
+    case 2:
+      return DType::I16;
+    case 1:
+      return DType::I8;
   }
   r.fail(field, "item size " + std::to_string(size) + " is not 1, 2 or 4");
 }
 
-std::string dims_string(const std::vector<int64_t>& dims) { return shape_string(dims); }
+std::string dims_string(const std::vector<int64_t>& dims) {
+  return shape_string(dims);
+}
 
 Tensor read_variable(ByteReader& r, uint32_t version, uint32_t index) {
   const std::string where = "variable " + std::to_string(index);
@@ -60,8 +65,8 @@ Tensor read_variable(ByteReader& r, uint32_t version, uint32_t index) {
   const std::string field = "variable '" + t.name + "'";
   const uint8_t rank = r.read<uint8_t>(field + " rank");
   if (rank > kMaxTensorRank)
-    r.fail(field + " rank", std::to_string(rank) + " exceeds the limit of " +
-                                std::to_string(kMaxTensorRank));
+    r.fail(field + " rank",
+           std::to_string(rank) + " exceeds the limit of " + std::to_string(kMaxTensorRank));
   t.shape.resize(rank);
   for (uint8_t i = 0; i < rank; ++i) t.shape[i] = r.read<uint32_t>(field + " dims");
   uint64_t num_bytes = 0;

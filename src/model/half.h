@@ -46,8 +46,8 @@ inline uint16_t fp32_to_fp16(float f) {
     return sign | 0x7E00u | static_cast<uint16_t>((abs >> 13) & 0x3FFu);
   }
   if (abs >= 0x477FF000u) return sign | 0x7C00u;  // rounds to >= 65520: inf
-  if (abs < 0x38800000u) {                         // below 2^-14: subnormal half (or zero)
-    if (abs < 0x33000000u) return sign;            // below 2^-25: rounds to zero
+  if (abs < 0x38800000u) {                        // below 2^-14: subnormal half (or zero)
+    if (abs < 0x33000000u) return sign;           // below 2^-25: rounds to zero
     const uint32_t exp = abs >> 23;
     const uint32_t mant = (abs & 0x7FFFFFu) | 0x800000u;
     const uint32_t shift = 126 - exp;  // 14..24 for exponents 102..112
@@ -64,7 +64,9 @@ inline uint16_t fp32_to_fp16(float f) {
   return sign | static_cast<uint16_t>(r);
 }
 
-inline float bf16_to_fp32(uint16_t b) { return f32_from_bits(static_cast<uint32_t>(b) << 16); }
+inline float bf16_to_fp32(uint16_t b) {
+  return f32_from_bits(static_cast<uint32_t>(b) << 16);
+}
 
 // float32 -> bfloat16, round to nearest even; NaN stays NaN (quiet).
 inline uint16_t fp32_to_bf16(float f) {

@@ -9,7 +9,9 @@
 
 namespace tessera::model {
 
-constexpr uint64_t kMaxSafetensorsHeaderBytes = 100u << 20;
+// Real Whisper headers are < 1 MB; the cap bounds what a hostile header can make the JSON parser
+// allocate (a parsed value costs several times its text).
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 16u << 20;
 
 // Parses one .safetensors file into `out` under the file's own names (no renaming). Validates the
 // header length, JSON, dtypes, shapes, data_offsets (in range, matching the byte count, not

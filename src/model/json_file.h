@@ -6,7 +6,7 @@
 
 namespace tessera::model {
 
-constexpr size_t kMaxJsonFileBytes = 64u << 20;
+constexpr size_t kMaxJsonFileBytes = 16u << 20;  // config.json is a few KB
 
 // Throws tessera::Error naming the path on a missing/oversized file or a parse error.
 nlohmann::json read_json_file(const std::string& path);

@@ -80,7 +80,9 @@ std::shared_ptr<const Model> Model::load(const std::string& dir) {
     }
     m->weights = model::map_hf_to_canonical(hf, config, weights_path, config_path);
   } else {
-    throw Error(dir + ": no model.bin (CTranslate2) or model.safetensors[.index.json] (Hugging Face) found");
+    throw Error(
+        dir +
+        ": no model.bin (CTranslate2) or model.safetensors[.index.json] (Hugging Face) found");
   }
   // Tied output projection: CTranslate2 stores it as an alias; restore it if a file omits it.
   if (!m->weights.has("decoder/projection/weight") && m->weights.has("decoder/embeddings/weight"))
@@ -94,8 +96,8 @@ std::shared_ptr<const Model> Model::load(const std::string& dir) {
     // CTranslate2 spells these suppress_ids / suppress_ids_begin; Hugging Face suppress_tokens /
     // begin_suppress_tokens.
     const bool ct2 = m->format == ModelFormat::CTranslate2;
-    m->suppress_ids = token_list(config, ct2 ? "suppress_ids" : "suppress_tokens", m->config,
-                                 config_path);
+    m->suppress_ids =
+        token_list(config, ct2 ? "suppress_ids" : "suppress_tokens", m->config, config_path);
     m->suppress_ids_begin = token_list(config, ct2 ? "suppress_ids_begin" : "begin_suppress_tokens",
                                        m->config, config_path);
     m->alignment_heads = head_pairs(config, m->config, config_path);
@@ -105,7 +107,8 @@ std::shared_ptr<const Model> Model::load(const std::string& dir) {
     if (fs::exists(gen, ec)) {
       const nlohmann::json g = model::read_json_file(gen.string());
       m->alignment_heads = head_pairs(g, m->config, gen.string());
-      if (m->suppress_ids.empty()) m->suppress_ids = token_list(g, "suppress_tokens", m->config, gen.string());
+      if (m->suppress_ids.empty())
+        m->suppress_ids = token_list(g, "suppress_tokens", m->config, gen.string());
       if (m->suppress_ids_begin.empty())
         m->suppress_ids_begin = token_list(g, "begin_suppress_tokens", m->config, gen.string());
     }

@@ -95,7 +95,8 @@ int json_int(const nlohmann::json* j, const char* key, const std::string& config
   if (!j || !j->is_object() || !j->contains(key) || (*j)[key].is_null()) return -1;
   const nlohmann::json& v = (*j)[key];
   if (!v.is_number_integer() || v.get<int64_t>() <= 0 || v.get<int64_t>() > (int64_t{1} << 30))
-    throw Error(config_path + ": field '" + key + "' must be a positive integer, found " + v.dump());
+    throw Error(config_path + ": field '" + key + "' must be a positive integer, found " +
+                v.dump());
   return static_cast<int>(v.get<int64_t>());
 }
 

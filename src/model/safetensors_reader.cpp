@@ -101,12 +101,26 @@ void load_safetensors(const std::string& path, WeightSet& out) {
     spans.push_back({begin, end, name});
     tensors.push_back(std::move(t));
   }
-  std::sort(spans.begin(), spans.end(),
-            [](const Span& a, const Span& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
-  for (size_t i = 1; i < spans.size(); ++i)
-    if (spans[i].begin < spans[i - 1].end)
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
+    return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
+  });
+  // As the safetensors format requires, tensors tile the data block exactly: no overlap, no gap,
+  // nothing after the last one. This also catches a header length that is off by a few bytes.
+  uint64_t covered = 0;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    if (i > 0 && spans[i].begin < spans[i - 1].end)
       throw Error(path + ": field 'data_offsets' of tensors '" + spans[i - 1].name + "' and '" +
                   spans[i].name + "' overlap");
+    if (spans[i].begin != covered)
+      throw Error(path + ": field 'data_offsets' of tensor '" + spans[i].name + "' starts at " +
+                  std::to_string(spans[i].begin) + ", leaving a gap after byte " +
+                  std::to_string(covered) + " of the data block");
+    covered = spans[i].end;
+  }
+  if (covered != data_size)
+    throw Error(path + ": the data block has " + std::to_string(data_size) +
+                " bytes but the header's tensors cover " + std::to_string(covered) +
+                " (header length or data_offsets wrong?)");
   for (Tensor& t : tensors) {
     if (out.has(t.name)) throw Error(path + ": tensor '" + t.name + "' appears twice");
     out.add(std::move(t));
@@ -139,8 +153,7 @@ void load_sharded_safetensors(const std::string& index_path, WeightSet& out) {
     WeightSet shard;
     load_safetensors(shard_path, shard);
     for (const std::string& n : names)
-      if (!shard.has(n))
-        throw Error(index_path + ": tensor '" + n + "' is not in " + shard_path);
+      if (!shard.has(n)) throw Error(index_path + ": tensor '" + n + "' is not in " + shard_path);
     for (const auto& [name, t] : shard.all()) {
       if (out.has(name)) throw Error(shard_path + ": tensor '" + name + "' is in two shards");
       out.add(t);

@@ -9,12 +9,18 @@ namespace tessera {
 
 std::string_view dtype_name(DType t) {
   switch (t) {
-    case DType::F32: return "float32";
-    case DType::I8: return "int8";
-    case DType::I16: return "int16";
-    case DType::I32: return "int32";
-    case DType::F16: return "float16";
-    case DType::BF16: return "bfloat16";
+    case DType::F32:
+      return "float32";
+    case DType::I8:
+      return "int8";
+    case DType::I16:
+      return "int16";
+    case DType::I32:
+      return "int32";
+    case DType::F16:
+      return "float16";
+    case DType::BF16:
+      return "bfloat16";
   }
   return "unknown";
 }
@@ -119,7 +125,8 @@ std::vector<float> to_float32(const Tensor& t) {
       const size_t cols = n / rows;
       for (size_t r = 0; r < rows; ++r) {
         const float s = load_unaligned<float>(t.scale, r);
-        for (size_t c = 0; c < cols; ++c) out[r * cols + c] = static_cast<float>(q[r * cols + c]) / s;
+        for (size_t c = 0; c < cols; ++c)
+          out[r * cols + c] = static_cast<float>(q[r * cols + c]) / s;
       }
       break;
     }
@@ -127,7 +134,8 @@ std::vector<float> to_float32(const Tensor& t) {
       for (size_t i = 0; i < n; ++i) out[i] = load_unaligned<int16_t>(t.data, i);
       break;
     case DType::I32:
-      for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(load_unaligned<int32_t>(t.data, i));
+      for (size_t i = 0; i < n; ++i)
+        out[i] = static_cast<float>(load_unaligned<int32_t>(t.data, i));
       break;
   }
   return out;

@@ -14,7 +14,7 @@ namespace tessera::text {
 class BytePairEncoder {
  public:
   // tokens_by_rank[r] holds the bytes of rank r. Throws tessera::Error (naming `source`) if a token
-  // is empty or repeated, or if one of the 256 single bytes has no rank.
+  // is repeated, or if one of the 256 single bytes has no rank.
   BytePairEncoder(const std::vector<std::string>& tokens_by_rank, const std::string& source);
   BytePairEncoder(const BytePairEncoder&) = delete;  // rank_of_ keys point into arena_
   BytePairEncoder& operator=(const BytePairEncoder&) = delete;

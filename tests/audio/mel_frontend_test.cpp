@@ -1,5 +1,3 @@
-#include "tessera/mel.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,12 +7,14 @@
 #include "audio/mel_filters.h"
 #include "tessera/audio.h"
 #include "tessera/error.h"
+#include "tessera/mel.h"
 
 namespace tessera {
 namespace {
 
 // Direct O(N^2) float64 DFT log-mel of one frame set: an independent check of framing, window,
-// reflection and the FFT (the full-clip comparison against NumPy is tests/integration/test_logmel.py).
+// reflection and the FFT (the full-clip comparison against NumPy is
+// tests/integration/test_logmel.py).
 std::vector<double> reference_log10_mel(const std::vector<float>& x, size_t len, int n_mels,
                                         int frame) {
   const auto& filt = audio::bundled_mel_filters(n_mels);
@@ -112,7 +112,8 @@ TEST(MelFrontend, WindowTrimsToThirtySeconds) {
 
 TEST(MelFrontend, WholeHasThirtySecondsOfPaddingFrames) {
   MelFrontend fe(80);
-  for (size_t n : {size_t{0}, size_t{1}, size_t{159}, size_t{160}, size_t{176000}, size_t{700001}}) {
+  for (size_t n :
+       {size_t{0}, size_t{1}, size_t{159}, size_t{160}, size_t{176000}, size_t{700001}}) {
     std::vector<float> x = noise_bursts(n, 3);
     LogMel mel = fe.whole(x.data(), n);
     EXPECT_EQ(mel.n_frames, static_cast<int>((n + kChunkSamples) / kHopLength)) << n;
@@ -154,7 +155,8 @@ TEST(LogMel, CutWindowCopiesAndZeroFills) {
   mel.n_mels = 2;
   mel.n_frames = 3100;
   mel.data.resize(2 * 3100);
-  for (size_t i = 0; i < mel.data.size(); ++i) mel.data[i] = float(i % 3100) + (i >= 3100 ? 0.5f : 0);
+  for (size_t i = 0; i < mel.data.size(); ++i)
+    mel.data[i] = float(i % 3100) + (i >= 3100 ? 0.5f : 0);
   std::vector<float> out(2 * kWindowFrames, -7.0f);
   mel.cut_window(50, out.data());
   EXPECT_EQ(out[0], 50.0f);

@@ -12,10 +12,19 @@
 namespace tessera {
 namespace {
 
-std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> bytes_of(const std::string& s) {
+  return {s.begin(), s.end()};
+}
 
 std::vector<uint8_t> npy_v1(const std::string& header, size_t payload) {
-  std::vector<uint8_t> b = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  std::vector<uint8_t> b = {0x93,
+                            'N',
+                            'U',
+                            'M',
+                            'P',
+                            'Y',
+                            1,
+                            0,
                             static_cast<uint8_t>(header.size() & 0xff),
                             static_cast<uint8_t>(header.size() >> 8)};
   for (char c : header) b.push_back(static_cast<uint8_t>(c));  // (insert trips a GCC 12 warning)
@@ -24,7 +33,8 @@ std::vector<uint8_t> npy_v1(const std::string& header, size_t payload) {
 }
 
 TEST(Npy, WriteThenParseRoundTrip) {
-  const std::string path = ::testing::TempDir() + "/tessera_npy_" + std::to_string(getpid()) + ".npy";
+  const std::string path =
+      ::testing::TempDir() + "/tessera_npy_" + std::to_string(getpid()) + ".npy";
   std::vector<float> data(6);
   for (int i = 0; i < 6; ++i) data[i] = i * 0.5f - 1.0f;
   write_npy(path, data.data(), {2, 3});
@@ -42,7 +52,8 @@ TEST(Npy, WriteThenParseRoundTrip) {
 }
 
 TEST(Npy, OneDimensionalShapeHasTrailingComma) {
-  const std::string path = ::testing::TempDir() + "/tessera_npy1_" + std::to_string(getpid()) + ".npy";
+  const std::string path =
+      ::testing::TempDir() + "/tessera_npy1_" + std::to_string(getpid()) + ".npy";
   float x[3] = {1, 2, 3};
   write_npy(path, x, {3});
   std::ifstream f(path, std::ios::binary);
@@ -80,8 +91,9 @@ TEST(Npy, RejectsHostileHeaders) {
   long_header[9] = 0xff;
   check(long_header, "header length");
   check(npy_v1("{'descr': '<f4', 'fortran_order': False, }", 0), "no 'shape'");
-  check(npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999, 99999999), }", 0),
-        "too large");
+  check(
+      npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999, 99999999), }", 0),
+      "too large");
   check(npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 1099511627776, "
                "1099511627776), }",
                0),

@@ -13,7 +13,8 @@ namespace {
 
 std::vector<float> sine(double freq, int rate, size_t n, double amp = 0.5) {
   std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(amp * std::sin(2 * M_PI * freq * i / rate));
+  for (size_t i = 0; i < n; ++i)
+    v[i] = static_cast<float>(amp * std::sin(2 * M_PI * freq * i / rate));
   return v;
 }
 
@@ -71,7 +72,8 @@ TEST(Resample, UpsamplingCreatesNoImages) {
 
 INSTANTIATE_TEST_SUITE_P(Rates, ResampleRates,
                          ::testing::Values(8000, 11025, 22050, 24000, 44100, 48000, 96000));
-INSTANTIATE_TEST_SUITE_P(Rates, DownsampleRates, ::testing::Values(22050, 24000, 44100, 48000, 96000));
+INSTANTIATE_TEST_SUITE_P(Rates, DownsampleRates,
+                         ::testing::Values(22050, 24000, 44100, 48000, 96000));
 
 TEST(Resample, SameRateIsIdentity) {
   std::vector<float> x = sine(1234.0, 16000, 999);
@@ -79,8 +81,12 @@ TEST(Resample, SameRateIsIdentity) {
 }
 
 TEST(Resample, LengthIsRoundedRatio) {
-  for (auto [from, n] : {std::pair{44100, size_t{1}}, {44100, size_t{12345}}, {22050, size_t{33949}},
-                         {8000, size_t{7}}, {48000, size_t{4}}, {11025, size_t{0}}}) {
+  for (auto [from, n] : {std::pair{44100, size_t{1}},
+                         {44100, size_t{12345}},
+                         {22050, size_t{33949}},
+                         {8000, size_t{7}},
+                         {48000, size_t{4}},
+                         {11025, size_t{0}}}) {
     std::vector<float> x(n, 0.25f);
     const size_t want = static_cast<size_t>(std::llround(double(n) * kSampleRate / from));
     EXPECT_EQ(resample(x, from, kSampleRate).size(), want) << from << " " << n;

@@ -1,3 +1,5 @@
+#include "audio/wav_reader.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -6,7 +8,6 @@
 #include <random>
 
 #include "audio/wav_builder.h"
-#include "audio/wav_reader.h"
 #include "support/test_paths.h"
 #include "tessera/audio.h"
 #include "tessera/error.h"
@@ -59,8 +60,8 @@ TEST(WavReader, Pcm24SignExtends) {
   WavSpec s;
   s.bits = 24;
   // 0x400000 = 0.5, 0xC00000 = -0.5, 0x800000 = -1, 0x000001 = 1/2^23
-  AudioBuffer a = parse(WavBuilder::build(s, {0x00, 0x00, 0x40, 0x00, 0x00, 0xC0, 0x00, 0x00,
-                                              0x80, 0x01, 0x00, 0x00}));
+  AudioBuffer a = parse(WavBuilder::build(
+      s, {0x00, 0x00, 0x40, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x80, 0x01, 0x00, 0x00}));
   ASSERT_EQ(a.samples.size(), 4u);
   EXPECT_FLOAT_EQ(a.samples[0], 0.5f);
   EXPECT_FLOAT_EQ(a.samples[1], -0.5f);

@@ -79,8 +79,8 @@ TEST(Crc32, KnownValue) {
 
 TEST(Inflate, FixedHuffmanStream) {
   // zlib.compress(b"hello hello hello", wbits=-15) -> fixed-Huffman block with a back-reference.
-  const std::vector<uint8_t> deflated = {0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57,
-                                         0xc8, 0x40, 0x90, 0x00};
+  const std::vector<uint8_t> deflated = {0xcb, 0x48, 0xcd, 0xc9, 0xc9,
+                                         0x57, 0xc8, 0x40, 0x90, 0x00};
   auto out = inflate_raw(deflated.data(), deflated.size(), 17, "t");
   EXPECT_EQ(std::string(out.begin(), out.end()), "hello hello hello");
   EXPECT_THROW(inflate_raw(deflated.data(), deflated.size(), 16, "t"), Error);  // size mismatch

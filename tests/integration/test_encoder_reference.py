@@ -131,6 +131,9 @@ def main() -> int:
     ap.add_argument("--models", nargs="+", default=MODELS)
     ap.add_argument("--clips", nargs="+", default=CLIPS)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--skip-if-unavailable", action="store_true",
+                    help="skip (77) when tessera says the compute type is not available here "
+                         "(a CPU without the feature), instead of failing")
     args = ap.parse_args()
 
     source_dir = os.environ.get("TESSERA_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
@@ -153,26 +156,42 @@ def main() -> int:
 
     failures: list[str] = []
     missing: list[str] = []
+    unavailable = ""
     rows: list[str] = []
+    mel_rows: list[str] = []
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="tessera-ref-") as tmp:
-        # Log-mel: tessera's default (80 bins) vs the reference, once per clip.
+        # Log-mel (80 bins) vs the reference, per clip: the 30 s window tessera's encoder
+        # uses, the whole file (+30 s of zeros) and 3000-frame windows cut from it at an
+        # offset inside the audio and at one that runs past the end (zero-padded).
         filters80 = whisper_ref.mel_filters(filters_path, 80)
         ref_mels: dict[tuple[int, str], np.ndarray] = {}
         mel_diffs: dict[str, float] = {}
         for clip, clip_path in clips.items():
             audio = whisper_ref.load_wav_16k_mono(clip_path)
             ref_mels[(80, clip)] = whisper_ref.log_mel_window(audio, filters80)
-            out = os.path.join(tmp, f"mel-{clip}.npy")
-            err = run_tool([tessera, "mel", "-f", clip_path, "--dump-npy", out])
-            mel, err = (None, err) if err else load_npy(out, (80, whisper_ref.N_FRAMES))
-            if err:
-                failures.append(f"mel {clip}: {err}")
-                mel_diffs[clip] = float("nan")
-                continue
-            mel_diffs[clip] = max_abs_diff(mel, ref_mels[(80, clip)])
-            if not mel_diffs[clip] <= MEL_MAX_ABS:
-                failures.append(f"mel {clip}: max abs {mel_diffs[clip]:.3e} > {MEL_MAX_ABS}")
+            whole = whisper_ref.log_mel_whole(audio, filters80)
+            late = whole.shape[1] - whisper_ref.N_FRAMES // 2
+            cases = [("window", [], ref_mels[(80, clip)]),
+                     ("whole", ["--whole"], whole),
+                     ("offset 1000", ["--whole", "--offset", "1000"],
+                      whisper_ref.mel_window_at(whole, 1000)),
+                     (f"offset {late}", ["--whole", "--offset", str(late)],
+                      whisper_ref.mel_window_at(whole, late))]
+            diffs = []
+            for label, extra, ref in cases:
+                out = os.path.join(tmp, f"mel-{clip}-{len(diffs)}.npy")
+                err = run_tool([tessera, "mel", "-f", clip_path, *extra, "--dump-npy", out])
+                mel, err = (None, err) if err else load_npy(out, ref.shape)
+                diff = float("nan") if err else max_abs_diff(mel, ref)
+                diffs.append(diff)
+                if err:
+                    failures.append(f"mel {clip} {label}: {err}")
+                elif not diff <= MEL_MAX_ABS:
+                    failures.append(f"mel {clip} {label}: max abs {diff:.3e} > {MEL_MAX_ABS}")
+            mel_diffs[clip] = diffs[0]
+            mel_rows.append(f"{clip:22} " + " ".join(f"{d:11.2e}" for d in diffs)
+                            + f"   (offsets 1000, {late} of {whole.shape[1]} frames)")
 
         for name in args.models:
             model_dir = os.path.join(source_dir, "models", name)
@@ -181,6 +200,8 @@ def main() -> int:
                 print(f"note: {model_dir} is missing (scripts/fetch-model {name}); skipping it")
                 missing.append(name)
                 continue
+            if unavailable:
+                break
             weights = None
             for clip, clip_path in clips.items():
                 cache_path = cache.path(model_bin, clip_path)
@@ -199,6 +220,9 @@ def main() -> int:
                 err = run_tool([tessera, "encode", "-m", model_dir, "-f", clip_path,
                                 "--compute-type", args.compute_type,
                                 "--threads", str(args.threads), "--dump-npy", out])
+                if err and args.skip_if_unavailable and "not available" in err:
+                    unavailable = err.strip().splitlines()[-1]
+                    break
                 enc, err = (None, err) if err else load_npy(out, ref.shape)
                 if err:
                     failures.append(f"encode {name} {clip}: {err}")
@@ -212,6 +236,10 @@ def main() -> int:
 
     print(f"compute type {args.compute_type}; bounds: mel max|d| <= {MEL_MAX_ABS}, encoder "
           + ", ".join(f"{k} {v}" for k, v in vars(thresholds).items() if v is not None))
+    print(f"log-mel max |d|: {'clip':22} {'window':>11} {'whole':>11} {'offset A':>11} "
+          f"{'offset B':>11}")
+    for row in mel_rows:
+        print(" " * 17 + row)
     print(f"{'model':8} {'clip':22} {'mel max|d|':>10} {'min cos':>12} {'mean cos':>12} "
           f"{'max |d|':>10} {'rel err':>10}")
     for row in rows:
@@ -220,6 +248,9 @@ def main() -> int:
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures))
         return 1
+    if unavailable:
+        print(f"SKIP: compute type {args.compute_type} unavailable: {unavailable}")
+        return SKIP
     if missing:
         print(f"SKIP: model folders missing: {', '.join(missing)}")
         return SKIP

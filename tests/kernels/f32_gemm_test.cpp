@@ -9,8 +9,8 @@
 
 #include "kernels/f32_gemm_table.h"
 #include "kernels/f32_ops.h"
-#include "kernels/reference/f32_reference.h"
 #include "kernels/f32_test_util.h"
+#include "kernels/reference/f32_reference.h"
 #include "tessera/error.h"
 
 namespace tessera::kernels {
@@ -33,7 +33,9 @@ std::string describe(const Case& c) {
          " residual=" + std::to_string(static_cast<int>(c.residual));
 }
 
-double gelu_double(double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }
+double gelu_double(double x) {
+  return 0.5 * x * std::erfc(-x / std::sqrt(2.0));
+}
 
 // Runs one case with the given inputs and compares with float64 under an error bound that holds for
 // any summation order: (k + 4) u sum|a w| (+ the epilogue's own roundings).
@@ -87,8 +89,8 @@ void check(const F32GemmUkernel& uk, ThreadPool& pool, const Case& cs, const std
       const float got = c[i * ldc + j];
       if (!(std::fabs(got - dot) <= tol)) {
         ++failures;
-        ADD_FAILURE() << uk.name << " " << describe(cs) << " at (" << i << "," << j
-                      << "): got " << got << " want " << dot << " tol " << tol;
+        ADD_FAILURE() << uk.name << " " << describe(cs) << " at (" << i << "," << j << "): got "
+                      << got << " want " << dot << " tol " << tol;
       }
     }
   }
@@ -165,6 +167,32 @@ TEST_P(F32Gemm, OneThreadMatchesTwo) {
   EXPECT_EQ(c1, c2);  // the split changes which thread computes a tile, never the arithmetic
 }
 
+// A's rows may overlap (lda < k): a k=3 convolution over [t x c] input reads rows i..i+2 as one
+// GEMM row of 3c, with lda = c (stride 1) or 2c (stride 2).
+TEST_P(F32Gemm, OverlappingRowsOfA) {
+  ThreadPool pool(2);
+  for (int stride : {1, 2}) {
+    const int channels = 40, t = 61, k = 3 * channels, n = 33;
+    const int m = (t - 3) / stride + 1;
+    const int64_t lda = static_cast<int64_t>(stride) * channels;
+    auto x = random_floats(static_cast<size_t>(t) * channels, 90 + stride);
+    auto w = random_floats(static_cast<size_t>(n) * k, 92);
+    PackedF32 packed = pack_f32(uk(), w.data(), n, k);
+    std::vector<float> c(static_cast<size_t>(m) * n);
+    gemm_f32(pool, m, x.data(), lda, packed, c.data(), n);
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) {
+        double dot = 0.0, mag = 0.0;
+        for (int p = 0; p < k; ++p) {
+          const double v = static_cast<double>(x[i * lda + p]) * w[j * k + p];
+          dot += v;
+          mag += std::fabs(v);
+        }
+        ASSERT_NEAR(c[i * n + j], dot, (k + 4) * kUnitRoundoff * mag) << i << "," << j;
+      }
+  }
+}
+
 TEST_P(F32Gemm, Zeros) {
   ThreadPool pool(2);
   Case cs{13, 33, 64, true, true, Residual::kSeparate};
@@ -199,8 +227,8 @@ TEST_P(F32Gemm, RejectsBadArguments) {
   PackedF32 packed = pack_f32(uk(), w.data(), 16, 8);
   std::vector<float> a(4 * 8), c(4 * 16);
   EXPECT_THROW(gemm_f32(pool, -1, a.data(), 8, packed, c.data(), 16), Error);
-  EXPECT_THROW(gemm_f32(pool, 4, a.data(), 7, packed, c.data(), 16), Error);   // lda < k
-  EXPECT_THROW(gemm_f32(pool, 4, a.data(), 8, packed, c.data(), 15), Error);   // ldc < n
+  EXPECT_THROW(gemm_f32(pool, 4, a.data(), 0, packed, c.data(), 16), Error);  // lda < 1
+  EXPECT_THROW(gemm_f32(pool, 4, a.data(), 8, packed, c.data(), 15), Error);  // ldc < n
   EXPECT_THROW(gemm_f32(pool, 4, nullptr, 8, packed, c.data(), 16), Error);
   Epilogue shifted;
   shifted.residual = c.data() + 1;  // overlaps C without being C

@@ -34,9 +34,9 @@ inline double ulp_distance(float got, double want) {
   if (std::isnan(want)) return std::isnan(got) ? 0.0 : std::numeric_limits<double>::infinity();
   if (std::isinf(want)) return got == want ? 0.0 : std::numeric_limits<double>::infinity();
   const float wf = static_cast<float>(want);
-  const double ulp = std::max(static_cast<double>(std::nextafter(std::fabs(wf), INFINITY)) -
-                                  std::fabs(wf),
-                              static_cast<double>(std::numeric_limits<float>::denorm_min()));
+  const double ulp =
+      std::max(static_cast<double>(std::nextafter(std::fabs(wf), INFINITY)) - std::fabs(wf),
+               static_cast<double>(std::numeric_limits<float>::denorm_min()));
   return std::fabs(static_cast<double>(got) - want) / ulp;
 }
 

@@ -182,7 +182,9 @@ struct Ct2File {
 };
 
 // CTranslate2 dtype id of a DType (the enum's order matches the format's ids).
-inline uint8_t ct2_dtype_id(DType t) { return static_cast<uint8_t>(t); }
+inline uint8_t ct2_dtype_id(DType t) {
+  return static_cast<uint8_t>(t);
+}
 
 // Serialises tensors (any order) as model.bin of the given binary version, plus aliases.
 inline Ct2File make_ct2(const std::vector<TensorSpec>& tensors, uint32_t version = 6,
@@ -228,6 +230,7 @@ inline Ct2File make_ct2(const std::vector<TensorSpec>& tensors, uint32_t version
 
 // Writes the layout; holes become sparse regions of zeros.
 inline void write_file(const std::string& path, const Ct2File& f) {
+  std::filesystem::remove(path);  // truncating in place makes ext4 flush to disk: slow
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     for (const auto& [at, b] : f.chunks) {
@@ -239,11 +242,14 @@ inline void write_file(const std::string& path, const Ct2File& f) {
 }
 
 inline void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::filesystem::remove(path);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 inline void write_text(const std::string& path, const std::string& text) {
+  std::filesystem::remove(path);
   std::ofstream(path, std::ios::trunc) << text;
 }
 
@@ -305,12 +311,18 @@ inline std::vector<TensorSpec> hf_tensors(const Dims& m, DType dtype) {
 
 inline const char* st_dtype(DType t) {
   switch (t) {
-    case DType::F32: return "F32";
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::I8: return "I8";
-    case DType::I16: return "I16";
-    case DType::I32: return "I32";
+    case DType::F32:
+      return "F32";
+    case DType::F16:
+      return "F16";
+    case DType::BF16:
+      return "BF16";
+    case DType::I8:
+      return "I8";
+    case DType::I16:
+      return "I16";
+    case DType::I32:
+      return "I32";
   }
   return "?";
 }
@@ -337,9 +349,8 @@ inline SafetensorsFile make_safetensors(const std::vector<TensorSpec>& tensors) 
   for (const TensorSpec& t : tensors) {
     const size_t begin = f.data.size();
     f.data.insert(f.data.end(), t.bytes.begin(), t.bytes.end());
-    f.header[t.name] = {{"dtype", st_dtype(t.dtype)},
-                        {"shape", t.shape},
-                        {"data_offsets", {begin, f.data.size()}}};
+    f.header[t.name] = {
+        {"dtype", st_dtype(t.dtype)}, {"shape", t.shape}, {"data_offsets", {begin, f.data.size()}}};
   }
   return f;
 }

@@ -1,12 +1,12 @@
 // Helpers for model tests: the repo root (for models/base, models/tiny.en) and scratch folders.
 #pragma once
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-
-#include <unistd.h>
 
 namespace tessera::test {
 
@@ -19,7 +19,9 @@ inline std::string source_dir() {
 #endif
 }
 
-inline std::string real_model_dir(const std::string& name) { return source_dir() + "/models/" + name; }
+inline std::string real_model_dir(const std::string& name) {
+  return source_dir() + "/models/" + name;
+}
 
 // A fresh folder under the system temp dir, removed when the object goes away.
 class ScratchDir {

@@ -39,7 +39,9 @@ TEST(CpuFeatures, CoresAndSummary) {
   EXPECT_GE(c.physical_cores, 1);
   EXPECT_LE(c.physical_cores, c.logical_cores);
   EXPECT_FALSE(c.summary().empty());
-  if (c.avx2) EXPECT_NE(c.summary().find("AVX2"), std::string::npos);
+  if (c.avx2) {
+    EXPECT_NE(c.summary().find("AVX2"), std::string::npos);
+  }
 }
 
 }  // namespace

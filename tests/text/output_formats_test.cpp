@@ -55,7 +55,7 @@ std::string render(OutputFormat f, const TranscriptionResult& r) {
 TEST(OutputFormats, FormatTimestamp) {
   EXPECT_EQ(format_timestamp(0), "00:00.000");
   EXPECT_EQ(format_timestamp(7.640000000000001), "00:07.640");
-  EXPECT_EQ(format_timestamp(61.0005), "01:01.000");  // round(61000.5) is even: 61000... in float
+  EXPECT_EQ(format_timestamp(61.0005), "01:01.000");  // 61.0005 * 1000 == 61000.5 -> even
   EXPECT_EQ(format_timestamp(0.0025), "00:00.002");   // 2.5 -> 2 (ties to even)
   EXPECT_EQ(format_timestamp(0.0035), "00:00.004");
   EXPECT_EQ(format_timestamp(3725.5, true, ','), "01:02:05,500");

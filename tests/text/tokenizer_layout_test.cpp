@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "tessera/error.h"
 #include "tessera/tokenizer.h"
@@ -227,6 +228,39 @@ TEST_F(TokenizerBadFiles, RejectsBrokenTokenizerJson) {
   EXPECT_THROW(
       Tokenizer::from_tokenizer_json(write("f.json", R"({"model":{"vocab":{"a":"x"}}})"), 51865),
       Error);
+}
+
+TEST_F(TokenizerBadFiles, RejectsOddTokenizerJsonLayouts) {
+  for (const char* json :
+       {R"({"model":{"vocab":[]}})", R"({"model":{"vocab":{"a":1.5}}})",
+        R"({"model":{"vocab":{"a":{"b":1}}}})", R"({"model":{"vocab":{"a":-1}}})",
+        R"({"model":{"vocab":{"a":99999999999999999999}}})",
+        R"({"model":{"vocab":{"a":0}},"added_tokens":[{"content":"x"}]})",
+        R"({"model":{"vocab":{"a":0}},"added_tokens":[{"content":1,"id":3}]})",
+        R"({"model":{"vocab":{"a":0}},"added_tokens":[{"content":"x","id":"3"}]})",
+        R"({"model":{"vocab":{"a":0})", R"([1,2,3])", "", "\xFF\xFE"}) {
+    SCOPED_TRACE(json);
+    EXPECT_THROW(Tokenizer::from_tokenizer_json(write("odd.json", json), 51865), Error);
+  }
+}
+
+TEST_F(TokenizerBadFiles, TruncatedFilesThrowCleanly) {
+  // A real-sized vocabulary cut at many points must give tessera::Error, never a crash.
+  std::ifstream in(test::assets_dir() + "/gpt2.tiktoken", std::ios::binary);
+  const std::string ranks((std::istreambuf_iterator<char>(in)), {});
+  nlohmann::json doc;
+  doc["model"]["vocab"] = nlohmann::json::object();
+  for (int b = 0; b < 300; ++b) doc["model"]["vocab"][std::to_string(b) + "t"] = b;
+  const std::string json = doc.dump();
+  for (int i = 1; i < 40; ++i) {
+    const size_t cut_ranks = ranks.size() * i / 40 + i;  // lands mid-line most of the time
+    EXPECT_THROW(
+        Tokenizer::from_tiktoken_file(write("cut.tiktoken", ranks.substr(0, cut_ranks)), 51864),
+        Error);
+    EXPECT_THROW(Tokenizer::from_tokenizer_json(
+                     write("cut.json", json.substr(0, json.size() * i / 40)), 51865),
+                 Error);
+  }
 }
 
 TEST_F(TokenizerBadFiles, RejectsSpecialTokensAtWrongIds) {

@@ -1,5 +1,5 @@
 // UTF-8 repair must equal Python's bytes.decode("utf-8", errors="replace") (expected strings below
-// were produced with CPython 3.11).
+// were checked with CPython 3.11).
 #include "text/utf8.h"
 
 #include <gtest/gtest.h>

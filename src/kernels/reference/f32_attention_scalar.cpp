@@ -11,7 +11,9 @@ bool f32_attention_scalar_supports(int d_head) {
   return d_head >= 1 && d_head <= kAttentionScalarMaxHead;
 }
 
-size_t f32_attention_scalar_scratch(int /*d_head*/) { return 0; }
+size_t f32_attention_scalar_scratch(int /*d_head*/) {
+  return 0;
+}
 
 void f32_attention_scalar(const F32AttentionHead& h, int q0, int q1, float* /*scratch*/) {
   double o[kAttentionScalarMaxHead];

@@ -31,8 +31,7 @@ void f32_layernorm_scalar(int d, const float* x, const float* gamma, const float
   double sq = 0.0;
   for (int i = 0; i < d; ++i) sq += (x[i] - mean) * (x[i] - mean);
   const double inv = 1.0 / std::sqrt(sq / d + eps);
-  for (int i = 0; i < d; ++i)
-    y[i] = static_cast<float>((x[i] - mean) * inv * gamma[i] + beta[i]);
+  for (int i = 0; i < d; ++i) y[i] = static_cast<float>((x[i] - mean) * inv * gamma[i] + beta[i]);
 }
 
 }  // namespace tessera::kernels::reference

@@ -18,6 +18,18 @@ void f32_gemm_pack_panels(const float* w, int64_t ldw, int n, int k, int nr, flo
   }
 }
 
+void f32_gemm_pack_a_4(int rows, int kc, const float* a, int64_t lda, float* out) {
+  constexpr int MR = 4;
+  for (int r0 = 0; r0 < rows; r0 += MR) {
+    for (int i = 0; i < MR; ++i) {
+      const float* src = a + (r0 + i) * lda;
+      const bool inside = r0 + i < rows;
+      for (int p = 0; p < kc; ++p) out[p * MR + i] = inside ? src[p] : 0.0f;
+    }
+    out += static_cast<int64_t>(MR) * kc;
+  }
+}
+
 void f32_gemm_4x4_scalar(int mr, int nr, int kc, const float* a, const float* b, float* c,
                          int64_t ldc, const F32TileEpilogue& ep) {
   constexpr int MR = 4, NR = 4;

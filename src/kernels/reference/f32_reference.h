@@ -14,6 +14,7 @@ namespace tessera::kernels::reference {
 float gelu(float x);
 
 void f32_gemm_pack_panels(const float* w, int64_t ldw, int n, int k, int nr, float* out);
+void f32_gemm_pack_a_4(int rows, int kc, const float* a, int64_t lda, float* out);
 void f32_gemm_4x4_scalar(int mr, int nr, int kc, const float* a, const float* b, float* c,
                          int64_t ldc, const F32TileEpilogue& ep);
 

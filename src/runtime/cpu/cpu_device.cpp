@@ -3,9 +3,11 @@
 #include <vector>
 
 #include "kernels/f32_ops.h"
+#include "kernels/int8_ops.h"
 #include "runtime/aligned_buffer.h"
 #include "runtime/device.h"
 #include "runtime/thread_pool.h"
+#include "tessera/cpu_features.h"
 #include "tessera/error.h"
 
 namespace tessera {
@@ -19,12 +21,25 @@ class CpuLinearF32 final : public LinearWeights {
   kernels::PackedF32 packed;
 };
 
+// int8 weights (per output channel) with dynamically quantized activations (per row).
+class CpuLinearQs8 final : public LinearWeights {
+ public:
+  explicit CpuLinearQs8(kernels::PackedQs8 p) : packed(std::move(p)) {}
+  int n() const override { return packed.n; }
+  int k() const override { return packed.k; }
+  kernels::PackedQs8 packed;
+};
+
 class CpuDevice final : public Device {
  public:
   CpuDevice(ComputeType type, int threads) : type_(type), pool_(threads) {}
 
   std::string name() const override { return "cpu"; }
-  std::string kernel_summary() const override { return kernels::f32_kernel_summary(); }
+  std::string kernel_summary() const override {
+    std::string s = kernels::f32_kernel_summary();
+    if (type_ == ComputeType::Int8) s.append(" ").append(kernels::qs8_kernel_summary());
+    return s;
+  }
   ComputeType compute_type() const override { return type_; }
   int threads() const override { return pool_.size(); }
 
@@ -38,14 +53,25 @@ class CpuDevice final : public Device {
     return p;
   }
 
-  std::unique_ptr<LinearWeights> pack_linear(const float* w, int n, int k, int64_t) override {
-    return std::make_unique<CpuLinearF32>(kernels::pack_f32(w, n, k));
+  std::unique_ptr<LinearWeights> pack_linear(const float* w, int n, int k, int64_t max_rows) override {
+    if (type_ != ComputeType::Int8) return std::make_unique<CpuLinearF32>(kernels::pack_f32(w, n, k));
+    auto lw = std::make_unique<CpuLinearQs8>(kernels::pack_qs8(w, n, k));
+    activations_for(lw->packed, max_rows);  // planned now, so linear() never allocates
+    return lw;
   }
 
   void linear(const LinearWeights& w, View a, View out, const LinearEpilogue& ep) override {
-    const auto& lw = static_cast<const CpuLinearF32&>(w);
     kernels::Epilogue e{.bias = ep.bias, .gelu = ep.gelu, .residual = ep.residual.data,
                         .ldr = ep.residual.ld};
+    if (type_ == ComputeType::Int8) {
+      const auto& lw = static_cast<const CpuLinearQs8&>(w);
+      kernels::Qs8Activations& act = activations_for(lw.packed, a.rows);
+      kernels::quantize_rows_qs8(pool_, static_cast<int>(a.rows), a.data, a.ld,
+                                 kernels::ActQuant::kSymmetric, act, lw.packed.act_multiplier());
+      kernels::gemm_qs8(pool_, act, lw.packed, out.data, out.ld, e);
+      return;
+    }
+    const auto& lw = static_cast<const CpuLinearF32&>(w);
     kernels::gemm_f32(pool_, static_cast<int>(a.rows), a.data, a.ld, lw.packed, out.data, out.ld, e);
   }
 
@@ -74,17 +100,32 @@ class CpuDevice final : public Device {
   }
 
  private:
+  // One quantized-activation buffer per input width, shared by every layer of that width and
+  // sized for the most rows any of them sees.
+  kernels::Qs8Activations& activations_for(const kernels::PackedQs8& w, int64_t rows) {
+    for (auto& act : activations_)
+      if (act->k == w.k && act->k_padded == w.k_padded) {
+        if (act->capacity < rows) act->reserve(static_cast<int>(rows), w);
+        return *act;
+      }
+    activations_.push_back(std::make_unique<kernels::Qs8Activations>());
+    activations_.back()->reserve(static_cast<int>(rows), w);
+    return *activations_.back();
+  }
+
   ComputeType type_;
   ThreadPool pool_;
   std::vector<AlignedBuffer<float>> buffers_;
+  std::vector<std::unique_ptr<kernels::Qs8Activations>> activations_;
 };
 
 }  // namespace
 
 std::unique_ptr<Device> make_cpu_device(ComputeType type, int threads) {
-  if (type != ComputeType::F32)
+  if (type != ComputeType::F32 && type != ComputeType::Int8)
     throw Error("compute type " + std::string(compute_type_name(type)) +
-                " is not available on the CPU device in this build (available: fp32)");
+                " is not available on this CPU (" + cpu_features().summary() +
+                "): it needs AVX512-BF16; available: fp32, int8");
   return std::make_unique<CpuDevice>(type, threads);
 }
 

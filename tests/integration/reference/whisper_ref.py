@@ -34,10 +34,20 @@ def load_wav_16k_mono(path: str) -> np.ndarray:
     return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
 
 
-def pad_or_trim(audio: np.ndarray, length: int = N_SAMPLES) -> np.ndarray:
-    if audio.shape[-1] > length:
-        return audio[..., :length]
-    return np.pad(audio, (0, length - audio.shape[-1]))
+def pad_or_trim(array: np.ndarray, length: int = N_SAMPLES) -> np.ndarray:
+    """Zero-pad or cut the last axis to `length` (openai-whisper's pad_or_trim, axis=-1)."""
+    if array.shape[-1] > length:
+        return array[..., :length]
+    pad = [(0, 0)] * (array.ndim - 1) + [(0, length - array.shape[-1])]
+    return np.pad(array, pad)
+
+
+def mel_window_at(whole: np.ndarray, offset: int) -> np.ndarray:
+    """The 3000-frame window at `offset` of a whole-file mel, zero-padded past the end,
+    as openai-whisper's transcribe() cuts it: pad_or_trim(mel[:, seek:seek + 3000])."""
+    if offset < 0:
+        raise ValueError("negative frame offset")
+    return pad_or_trim(whole[:, offset:offset + N_FRAMES], N_FRAMES)
 
 
 # ----------------------------------------------------------------------------- log-mel

@@ -11,6 +11,7 @@
 
 namespace tessera::kernels::avx2 {
 
+void f32_gemm_pack_a_6(int rows, int kc, const float* a, int64_t lda, float* out);
 void f32_gemm_6x16(int mr, int nr, int kc, const float* a, const float* b, float* c, int64_t ldc,
                    const F32TileEpilogue& ep);
 

@@ -1,0 +1,102 @@
+// Long-form transcription: openai-whisper's transcribe() (whisper/transcribe.py) on tessera's
+// encoder and decoder, plus a batched mode that decodes many independent 30 s windows together.
+//
+// Sequential mode (the default) is openai-whisper's seek loop: the whole-file log-mel (with 30 s of
+// zero padding), a 3000-frame window at `seek`, decode with temperature fallback, the no-speech
+// skip, segments from consecutive timestamp tokens, seek moved to the last complete timestamp,
+// conditioning on the previous text. Word timestamps and hallucination_silence_threshold are not
+// implemented.
+//
+// Batched mode cuts the audio into independent windows of at most 30 s (at the quietest point near
+// each boundary, so words are not cut), encodes them `batch_size` at a time and decodes them
+// together, without conditioning on previous text. Faster on long files; segments never overlap.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tessera/decoding.h"
+#include "tessera/encoder.h"
+#include "tessera/model.h"
+#include "tessera/transcript.h"
+
+namespace tessera {
+
+struct TranscribeOptions {
+  // task, language ("" = detect on multilingual models, "en" on English-only ones), beam_size,
+  // best_of, patience, length_penalty, suppress_tokens, without_timestamps, ... The temperature and
+  // prompt fields are set by the loop.
+  DecodingOptions decode;
+  // Temperature fallback (transcribe.py's temperature tuple and thresholds).
+  FallbackOptions fallback;
+  bool condition_on_previous_text = true;
+  std::optional<std::string> initial_prompt;
+  bool carry_initial_prompt = false;
+  // "start,end,start,end,..." in seconds; the last end defaults to the end of the audio.
+  std::string clip_timestamps = "0";
+
+  bool batched = false;
+  int batch_size = 8;  // windows encoded and decoded together in batched mode
+
+  // Called after each window with (frames done, content frames).
+  std::function<void(long long done, long long total)> on_progress;
+  // Called with each window's new segments, in order (openai-whisper's verbose printing).
+  std::function<void(std::span<const Segment>)> on_segments;
+};
+
+// Where the wall time of one transcription went, in milliseconds.
+struct TranscribeTimings {
+  double audio_ms = 0;    // reading and decoding the audio file
+  double mel_ms = 0;      // log-mel of the whole file
+  double encoder_ms = 0;  // Encoder::encode
+  double decoder_ms = 0;  // language detection and decoding (with fallback)
+  double total_ms = 0;    // everything; total - the above = the rest (window cuts, segments...)
+  double audio_seconds = 0;
+  int windows = 0;       // 30 s windows encoded
+  int fallbacks = 0;     // windows whose kept result came from a temperature above the first
+  double other_ms() const { return total_ms - audio_ms - mel_ms - encoder_ms - decoder_ms; }
+};
+
+struct TranscriberOptions {
+  ComputeType compute_type = ComputeType::F32;
+  int threads = 0;      // 0: physical cores
+  int max_batch = 1;    // most windows encoded/decoded together (batched mode's batch_size)
+  int max_group = 5;    // most beams or samples per window
+};
+
+// A model's encoder and decoding session, set up once and reused for many files. Not thread-safe.
+class Transcriber {
+ public:
+  Transcriber(std::shared_ptr<const Model> model, TranscriberOptions options = {});
+  ~Transcriber();
+  Transcriber(const Transcriber&) = delete;
+  Transcriber& operator=(const Transcriber&) = delete;
+
+  const Model& model() const;
+  const Tokenizer& tokenizer() const;
+  const TranscriberOptions& options() const;
+
+  // Loads the file (any format load_audio reads), then transcribes it; the samples are released
+  // once the log-mel is computed. Throws tessera::Error naming the file on unreadable input.
+  TranscriptionResult transcribe_file(const std::string& path, const TranscribeOptions& options,
+                                      TranscribeTimings* timings = nullptr);
+  // 16 kHz mono samples.
+  TranscriptionResult transcribe(std::span<const float> audio, const TranscribeOptions& options,
+                                 TranscribeTimings* timings = nullptr);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One-shot convenience: loads the model folder and transcribes one file.
+TranscriptionResult transcribe(const std::string& model_dir, const std::string& audio_path,
+                               const TranscribeOptions& options = {},
+                               TranscriberOptions transcriber_options = {});
+
+}  // namespace tessera

@@ -1,0 +1,615 @@
+// The Whisper decoder graph over a KV cache. All buffers are sized and touched at construction;
+// step(), set_audio() and reorder() only run kernels over them.
+#include "tessera/decoder.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "decoder/attention.h"
+#include "decoder/decoder_weights.h"
+#include "runtime/aligned_buffer.h"
+#include "runtime/device.h"
+#include "runtime/thread_pool.h"
+#include "tessera/error.h"
+
+namespace tessera {
+
+namespace {
+constexpr float kLayerNormEps = 1e-5f;
+constexpr int kMaxWindows = 1024;
+constexpr int kMaxSequences = 4096;
+constexpr int kMaxStepTokens = 1 << 16;
+
+std::string str(int64_t v) {
+  return std::to_string(v);
+}
+}  // namespace
+
+double DecoderStats::total_ms() const {
+  const DecoderStageMs& s = stage_ms;
+  return s.cross_kv + s.embed + s.layer_norm + s.self_qkv + s.self_attention + s.self_out +
+         s.cross_q + s.cross_attention + s.cross_out + s.mlp + s.logits + s.reorder;
+}
+
+struct Decoder::Impl {
+  // A run of one input's tokens inside a chunk of rows.
+  struct Segment {
+    int input, phys, window, pos0, tok0, n, row0;
+  };
+
+  std::shared_ptr<const Model> model;
+  DecoderOptions opt;
+  ModelConfig cfg;
+  int d, heads, dh, n_ctx, n_audio, n_vocab;
+  std::unique_ptr<Device> device;
+  ThreadPool pool;
+  decoder::DecoderWeights w;
+
+  // Self-attention caches: [phys][layer] { K^T (d x n_ctx), V (n_ctx x d) }.
+  AlignedBuffer<float> self_kv;
+  // Cross-attention: [window][layer] { K^T (d x n_audio), V (n_audio x d) }.
+  AlignedBuffer<float> cross_kv;
+  std::vector<int> phys_of;      // sequence slot -> physical cache slot
+  std::vector<int> slot_len;     // per physical slot
+  std::vector<int> slot_window;  // per physical slot; -1: unbound
+  std::vector<char> window_ready;
+
+  // Activations (device memory).
+  int max_rows, max_out_rows;
+  float *x, *h, *qkv, *attn, *q, *hidden, *gathered, *logits, *enc, *ktmp;
+
+  // Step plan (preallocated).
+  std::vector<Segment> segs;
+  std::vector<int> seg_of_window_count, seg_window_start, window_rows, active_windows;
+  std::vector<int> extra_index;  // per input: index among the extra rows, or -1
+  std::vector<int> gather_rows;  // chunk rows to project, last rows then extra rows
+  std::vector<int64_t> seq_stamp, phys_stamp, claim_stamp;
+  int64_t stamp = 0;
+  int out_rows = 0;
+  std::span<const StepInput> cur_inputs;
+
+  // Per-thread attention scratch: kAttentionBlockRows score rows each.
+  AlignedBuffer<float> scores;
+  int64_t score_stride;
+
+  // Reorder plan.
+  std::vector<int> src_phys, new_phys, free_slots;
+  struct CopyJob {
+    int from, to, len;
+  };
+  std::vector<CopyJob> copies;
+
+  DecoderStats stats;
+
+  Impl(std::shared_ptr<const Model> m, DecoderOptions o)
+      : model(std::move(m)), opt(o), cfg(model->config), pool(o.threads) {
+    d = cfg.n_text_state;
+    heads = cfg.n_text_head;
+    n_ctx = cfg.n_text_ctx;
+    n_audio = cfg.n_audio_ctx;
+    n_vocab = cfg.n_vocab;
+    if (d <= 0 || heads <= 0 || d % heads != 0)
+      throw Error(model->dir + ": decoder width " + str(d) +
+                  " is not divisible by its head count " + str(heads));
+    if (n_ctx <= 0 || n_audio <= 0 || n_vocab <= 0 || cfg.n_text_layer <= 0)
+      throw Error(model->dir + ": decoder dimensions must be positive");
+    if (cfg.n_audio_state != d)
+      throw Error(model->dir + ": decoder width " + str(d) + " differs from the encoder's " +
+                  str(cfg.n_audio_state));
+    dh = d / heads;
+    if (opt.max_windows < 1 || opt.max_windows > kMaxWindows)
+      throw Error("Decoder: max_windows must be in 1.." + str(kMaxWindows) + ", got " +
+                  str(opt.max_windows));
+    if (opt.max_sequences < 1 || opt.max_sequences > kMaxSequences)
+      throw Error("Decoder: max_sequences must be in 1.." + str(kMaxSequences) + ", got " +
+                  str(opt.max_sequences));
+    if (opt.max_step_tokens == 0) opt.max_step_tokens = std::max(opt.max_sequences, 2 * n_ctx);
+    if (opt.max_step_tokens < 1 || opt.max_step_tokens > kMaxStepTokens)
+      throw Error("Decoder: max_step_tokens must be in 1.." + str(kMaxStepTokens) + ", got " +
+                  str(opt.max_step_tokens));
+    if (opt.compute_type == ComputeType::Auto) opt.compute_type = ComputeType::F32;
+    device = make_cpu_device(opt.compute_type, opt.threads);
+    opt.threads = pool.size();
+
+    max_rows = opt.max_step_tokens;
+    max_out_rows = 2 * opt.max_sequences;
+    w = decoder::pack_decoder(*model, *device, std::max(max_rows, max_out_rows));
+
+    const size_t L = w.layers.size();
+    self_kv.resize(static_cast<size_t>(opt.max_sequences) * L * 2 * d * n_ctx);
+    cross_kv.resize(static_cast<size_t>(opt.max_windows) * L * 2 * d * n_audio);
+    phys_of.resize(opt.max_sequences);
+    for (int i = 0; i < opt.max_sequences; ++i) phys_of[i] = i;
+    slot_len.assign(opt.max_sequences, 0);
+    slot_window.assign(opt.max_sequences, -1);
+    window_ready.assign(opt.max_windows, 0);
+
+    const size_t rows = max_rows;
+    x = device->allocate(rows * d);
+    h = device->allocate(rows * d);
+    qkv = device->allocate(rows * 3 * d);
+    attn = device->allocate(rows * d);
+    q = device->allocate(rows * d);
+    hidden = device->allocate(rows * 4 * d);
+    gathered = device->allocate(static_cast<size_t>(max_out_rows) * d);
+    logits = device->allocate(static_cast<size_t>(max_out_rows) * n_vocab);
+    enc = device->allocate(static_cast<size_t>(n_audio) * d);
+    ktmp = device->allocate(static_cast<size_t>(n_audio) * d);
+
+    segs.resize(opt.max_sequences + 1);
+    seg_of_window_count.assign(opt.max_windows, 0);
+    seg_window_start.assign(opt.max_windows + 1, 0);
+    window_rows.assign(max_rows, 0);
+    active_windows.assign(opt.max_windows, 0);
+    extra_index.assign(opt.max_sequences, -1);
+    gather_rows.assign(max_out_rows, 0);
+    seq_stamp.assign(opt.max_sequences, 0);
+    phys_stamp.assign(opt.max_sequences, 0);
+    claim_stamp.assign(opt.max_sequences, 0);
+    src_phys.assign(opt.max_sequences, 0);
+    new_phys.assign(opt.max_sequences, 0);
+    free_slots.assign(opt.max_sequences, 0);
+    copies.assign(opt.max_sequences, CopyJob{});
+
+    score_stride = (std::max(n_audio, n_ctx) + 15) / 16 * 16;
+    scores.resize(static_cast<size_t>(pool.size()) * decoder::kAttentionBlockRows * score_stride);
+  }
+
+  float* self_slot(int phys, int layer) {
+    return self_kv.data() + (static_cast<size_t>(phys) * w.layers.size() + layer) * 2 *
+                                static_cast<size_t>(d) * n_ctx;
+  }
+  float* cross_slot(int window, int layer) {
+    return cross_kv.data() + (static_cast<size_t>(window) * w.layers.size() + layer) * 2 *
+                                 static_cast<size_t>(d) * n_audio;
+  }
+  View view(float* p, int64_t rows, int64_t cols) const { return {p, rows, cols, cols}; }
+
+  template <typename F>
+  void timed(double DecoderStageMs::*stage, F&& f) {
+    auto t0 = std::chrono::steady_clock::now();
+    f();
+    stats.stage_ms.*stage +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  void check_sequence(int s, const char* what) const {
+    if (s < 0 || s >= opt.max_sequences)
+      throw Error(std::string("Decoder::") + what + ": sequence slot " + str(s) + " outside 0.." +
+                  str(opt.max_sequences - 1));
+  }
+  void check_window(int wnd, const char* what) const {
+    if (wnd < 0 || wnd >= opt.max_windows)
+      throw Error(std::string("Decoder::") + what + ": window slot " + str(wnd) + " outside 0.." +
+                  str(opt.max_windows - 1));
+  }
+
+  // ---- set_audio ------------------------------------------------------------------------------
+
+  void set_audio(int window, const float* features) {
+    check_window(window, "set_audio");
+    if (!features) throw Error("Decoder::set_audio: no encoder output");
+    timed(&DecoderStageMs::cross_kv, [&] {
+      device->copy_in(features, static_cast<size_t>(n_audio) * d, enc);
+      const View e = view(enc, n_audio, d);
+      for (size_t l = 0; l < w.layers.size(); ++l) {
+        const decoder::LayerWeights& lw = w.layers[l];
+        float* kt = cross_slot(window, static_cast<int>(l));
+        float* v = kt + static_cast<size_t>(d) * n_audio;
+        device->linear(*lw.cross_k, e, view(ktmp, n_audio, d), {.bias = lw.cross_k_bias});
+        device->linear(*lw.cross_v, e, view(v, n_audio, d), {.bias = lw.cross_v_bias});
+        // K (n_audio x d) -> K^T (d x n_audio), in 32-frame tiles for cache locality.
+        pool.parallel_for(d, 16, [&](int64_t c0, int64_t c1, int) {
+          for (int j0 = 0; j0 < n_audio; j0 += 32) {
+            const int j1 = std::min(n_audio, j0 + 32);
+            for (int64_t c = c0; c < c1; ++c)
+              for (int j = j0; j < j1; ++j)
+                kt[c * n_audio + j] = ktmp[static_cast<int64_t>(j) * d + c];
+          }
+        });
+      }
+    });
+    window_ready[window] = 1;
+    ++stats.windows_set;
+  }
+
+  // ---- step -----------------------------------------------------------------------------------
+
+  float* step(std::span<const StepInput> inputs) {
+    const int n_in = static_cast<int>(inputs.size());
+    if (n_in == 0) throw Error("Decoder::step: no inputs");
+    if (n_in > opt.max_sequences)
+      throw Error("Decoder::step: " + str(n_in) + " inputs for " + str(opt.max_sequences) +
+                  " sequence slots");
+    ++stamp;
+    int extras = 0;
+    int64_t total_tokens = 0;
+    for (int i = 0; i < n_in; ++i) {
+      const StepInput& in = inputs[i];
+      check_sequence(in.sequence, "step");
+      if (seq_stamp[in.sequence] == stamp)
+        throw Error("Decoder::step: sequence " + str(in.sequence) + " given twice");
+      seq_stamp[in.sequence] = stamp;
+      const int n = static_cast<int>(in.tokens.size());
+      if (n == 0) throw Error("Decoder::step: sequence " + str(in.sequence) + " has no new tokens");
+      const int phys = phys_of[in.sequence];
+      const int wnd = slot_window[phys];
+      if (wnd < 0) throw Error("Decoder::step: sequence " + str(in.sequence) + " is not bound");
+      if (!window_ready[wnd])
+        throw Error("Decoder::step: window " + str(wnd) + " of sequence " + str(in.sequence) +
+                    " has no audio (set_audio)");
+      if (in.tokens.size() > static_cast<size_t>(n_ctx - slot_len[phys]))
+        throw Error("Decoder::step: sequence " + str(in.sequence) + " would hold " +
+                    str(slot_len[phys] + static_cast<int64_t>(in.tokens.size())) +
+                    " tokens, more than n_text_ctx " + str(n_ctx));
+      for (int t : in.tokens)
+        if (t < 0 || t >= n_vocab)
+          throw Error("Decoder::step: token " + str(t) + " outside the vocabulary 0.." +
+                      str(n_vocab - 1));
+      if (in.extra_logits_at < -1 || in.extra_logits_at >= n)
+        throw Error("Decoder::step: extra_logits_at " + str(in.extra_logits_at) + " outside -1.." +
+                    str(n - 1));
+      extra_index[i] = in.extra_logits_at >= 0 ? extras++ : -1;
+      total_tokens += n;
+    }
+    cur_inputs = inputs;
+    out_rows = n_in + extras;
+
+    int in_i = 0, tok_off = 0;
+    while (in_i < n_in) {
+      int rows = 0, nseg = 0;
+      while (in_i < n_in && rows < max_rows) {
+        const StepInput& in = inputs[in_i];
+        const int n = static_cast<int>(in.tokens.size());
+        const int take = std::min(n - tok_off, max_rows - rows);
+        const int phys = phys_of[in.sequence];
+        segs[nseg++] = {in_i, phys, slot_window[phys], slot_len[phys] + tok_off, tok_off,
+                        take, rows};
+        rows += take;
+        tok_off += take;
+        if (tok_off == n) {
+          ++in_i;
+          tok_off = 0;
+        }
+      }
+      run_chunk(nseg, rows);
+      project_chunk(nseg, n_in);
+    }
+    for (const StepInput& in : inputs)
+      slot_len[phys_of[in.sequence]] += static_cast<int>(in.tokens.size());
+    ++stats.steps;
+    stats.tokens += total_tokens;
+    stats.logit_rows += out_rows;
+    return logits;
+  }
+
+  void run_chunk(int nseg, int rows) {
+    using S = DecoderStageMs;
+    const View xs = view(x, rows, d), hs = view(h, rows, d);
+    timed(&S::embed, [&] { embed(nseg); });
+    group_by_window(nseg, rows);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+    for (size_t l = 0; l < w.layers.size(); ++l) {
+      const decoder::LayerWeights& lw = w.layers[l];
+      const int layer = static_cast<int>(l);
+      timed(&S::layer_norm,
+            [&] { device->layer_norm(xs, lw.self_ln_gamma, lw.self_ln_beta, kLayerNormEps, hs); });
+      timed(&S::self_qkv, [&] {
+        device->linear(*lw.self_qkv, hs, view(qkv, rows, 3 * d), {.bias = lw.self_qkv_bias});
+        append_kv(nseg, layer);
+      });
+      timed(&S::self_attention, [&] { self_attention(nseg, layer, scale); });
+      timed(&S::self_out, [&] {
+        device->linear(*lw.self_out, view(attn, rows, d), xs,
+                       {.bias = lw.self_out_bias, .residual = xs});
+      });
+      timed(&S::layer_norm, [&] {
+        device->layer_norm(xs, lw.cross_ln_gamma, lw.cross_ln_beta, kLayerNormEps, hs);
+      });
+      timed(&S::cross_q,
+            [&] { device->linear(*lw.cross_q, hs, view(q, rows, d), {.bias = lw.cross_q_bias}); });
+      timed(&S::cross_attention, [&] { cross_attention(layer, scale); });
+      timed(&S::cross_out, [&] {
+        device->linear(*lw.cross_out, view(attn, rows, d), xs,
+                       {.bias = lw.cross_out_bias, .residual = xs});
+      });
+      timed(&S::layer_norm,
+            [&] { device->layer_norm(xs, lw.mlp_ln_gamma, lw.mlp_ln_beta, kLayerNormEps, hs); });
+      timed(&S::mlp, [&] {
+        device->linear(*lw.fc1, hs, view(hidden, rows, 4 * d), {.bias = lw.fc1_bias, .gelu = true});
+        device->linear(*lw.fc2, view(hidden, rows, 4 * d), xs,
+                       {.bias = lw.fc2_bias, .residual = xs});
+      });
+    }
+  }
+
+  void embed(int nseg) {
+    pool.run(nseg, [&](int64_t s, int) {
+      const Segment& sg = segs[s];
+      const StepInput& in = cur_inputs[sg.input];
+      for (int k = 0; k < sg.n; ++k) {
+        float* row = x + static_cast<size_t>(sg.row0 + k) * d;
+        decoder::embedding_row(*w.embeddings, in.tokens[sg.tok0 + k], row);
+        const float* pos = w.positions.data() + static_cast<size_t>(sg.pos0 + k) * d;
+        for (int c = 0; c < d; ++c) row[c] += pos[c];
+      }
+    });
+  }
+
+  // Rows of the chunk grouped by window (counting sort over segments), for cross-attention.
+  int n_active = 0;
+  void group_by_window(int nseg, int rows) {
+    std::fill(seg_of_window_count.begin(), seg_of_window_count.end(), 0);
+    for (int s = 0; s < nseg; ++s) seg_of_window_count[segs[s].window] += segs[s].n;
+    n_active = 0;
+    int start = 0;
+    for (int wnd = 0; wnd < opt.max_windows; ++wnd) {
+      seg_window_start[wnd] = start;
+      if (seg_of_window_count[wnd] > 0) active_windows[n_active++] = wnd;
+      start += seg_of_window_count[wnd];
+    }
+    seg_window_start[opt.max_windows] = start;
+    (void)rows;
+    std::fill(seg_of_window_count.begin(), seg_of_window_count.end(), 0);
+    for (int s = 0; s < nseg; ++s) {
+      const Segment& sg = segs[s];
+      int& fill = seg_of_window_count[sg.window];
+      for (int k = 0; k < sg.n; ++k)
+        window_rows[seg_window_start[sg.window] + fill++] = sg.row0 + k;
+    }
+  }
+
+  void append_kv(int nseg, int layer) {
+    pool.run(nseg, [&](int64_t s, int) {
+      const Segment& sg = segs[s];
+      float* kt = self_slot(sg.phys, layer);
+      float* v = kt + static_cast<size_t>(d) * n_ctx;
+      for (int k = 0; k < sg.n; ++k) {
+        const float* row = qkv + static_cast<size_t>(sg.row0 + k) * 3 * d;
+        const int pos = sg.pos0 + k;
+        for (int c = 0; c < d; ++c) kt[static_cast<size_t>(c) * n_ctx + pos] = row[d + c];
+        std::memcpy(v + static_cast<size_t>(pos) * d, row + 2 * d, sizeof(float) * d);
+      }
+    });
+  }
+
+  void self_attention(int nseg, int layer, float scale) {
+    pool.run(static_cast<int64_t>(nseg) * heads, [&](int64_t task, int thread) {
+      const Segment& sg = segs[task / heads];
+      const int hd = static_cast<int>(task % heads);
+      const float* kt = self_slot(sg.phys, layer);
+      const decoder::HeadKv kv{kt + static_cast<size_t>(hd) * dh * n_ctx, n_ctx,
+                               kt + static_cast<size_t>(d) * n_ctx + hd * dh, d};
+      float* sc =
+          scores.data() + static_cast<size_t>(thread) * decoder::kAttentionBlockRows * score_stride;
+      const float* qp[decoder::kAttentionBlockRows];
+      float* op[decoder::kAttentionBlockRows];
+      int keys[decoder::kAttentionBlockRows];
+      for (int k0 = 0; k0 < sg.n; k0 += decoder::kAttentionBlockRows) {
+        const int nb = std::min(decoder::kAttentionBlockRows, sg.n - k0);
+        for (int g = 0; g < nb; ++g) {
+          const size_t row = sg.row0 + k0 + g;
+          qp[g] = qkv + row * 3 * d + hd * dh;
+          op[g] = attn + row * d + hd * dh;
+          keys[g] = sg.pos0 + k0 + g + 1;  // causal: itself and everything before
+        }
+        decoder::attend_block(nb, qp, keys, kv, dh, scale, sc, score_stride, op);
+      }
+    });
+  }
+
+  void cross_attention(int layer, float scale) {
+    pool.run(static_cast<int64_t>(n_active) * heads, [&](int64_t task, int thread) {
+      const int wnd = active_windows[task / heads];
+      const int hd = static_cast<int>(task % heads);
+      const float* kt = cross_slot(wnd, layer);
+      const decoder::HeadKv kv{kt + static_cast<size_t>(hd) * dh * n_audio, n_audio,
+                               kt + static_cast<size_t>(d) * n_audio + hd * dh, d};
+      float* sc =
+          scores.data() + static_cast<size_t>(thread) * decoder::kAttentionBlockRows * score_stride;
+      const float* qp[decoder::kAttentionBlockRows];
+      float* op[decoder::kAttentionBlockRows];
+      int keys[decoder::kAttentionBlockRows];
+      const int r0 = seg_window_start[wnd], r1 = seg_window_start[wnd + 1];
+      for (int k0 = r0; k0 < r1; k0 += decoder::kAttentionBlockRows) {
+        const int nb = std::min(decoder::kAttentionBlockRows, r1 - k0);
+        for (int g = 0; g < nb; ++g) {
+          const size_t row = window_rows[k0 + g];
+          qp[g] = q + row * d + hd * dh;
+          op[g] = attn + row * d + hd * dh;
+          keys[g] = n_audio;
+        }
+        decoder::attend_block(nb, qp, keys, kv, dh, scale, sc, score_stride, op);
+      }
+    });
+  }
+
+  // Final LayerNorm and vocabulary projection of the chunk rows whose logits were asked for:
+  // inputs whose last token is in the chunk (output rows [a, b)) and extra rows (output rows
+  // n_in + [c, e)). Both ranges are contiguous; when they touch, one GEMM writes them.
+  void project_chunk(int nseg, int n_in) {
+    int n_last = 0, first_last = -1, first_extra = -1;
+    for (int s = 0; s < nseg; ++s) {
+      const Segment& sg = segs[s];
+      if (sg.tok0 + sg.n == static_cast<int>(cur_inputs[sg.input].tokens.size())) {
+        if (first_last < 0) first_last = sg.input;
+        gather_rows[n_last++] = sg.row0 + sg.n - 1;
+      }
+    }
+    int n_extra = 0;
+    for (int s = 0; s < nseg; ++s) {
+      const Segment& sg = segs[s];
+      const int at = cur_inputs[sg.input].extra_logits_at;
+      if (at >= sg.tok0 && at < sg.tok0 + sg.n) {
+        if (first_extra < 0) first_extra = extra_index[sg.input];
+        gather_rows[n_last + n_extra++] = sg.row0 + (at - sg.tok0);
+      }
+    }
+    const int total = n_last + n_extra;
+    if (total == 0) return;
+    timed(&DecoderStageMs::layer_norm, [&] {
+      for (int r = 0; r < total; ++r)
+        std::memcpy(gathered + static_cast<size_t>(r) * d,
+                    x + static_cast<size_t>(gather_rows[r]) * d, sizeof(float) * d);
+      const View g = view(gathered, total, d);
+      device->layer_norm(g, w.ln_gamma, w.ln_beta, kLayerNormEps, g);
+    });
+    timed(&DecoderStageMs::logits, [&] {
+      auto project = [&](int g0, int n, int out0) {
+        device->linear(*w.logits, view(gathered + static_cast<size_t>(g0) * d, n, d),
+                       view(logits + static_cast<size_t>(out0) * n_vocab, n, n_vocab), {});
+      };
+      const int last_out = n_last ? first_last : 0;
+      const int extra_out = n_extra ? n_in + first_extra : 0;
+      if (n_last && n_extra && last_out + n_last == extra_out) {
+        project(0, total, last_out);
+      } else {
+        if (n_last) project(0, n_last, last_out);
+        if (n_extra) project(n_last, n_extra, extra_out);
+      }
+    });
+  }
+
+  // ---- reorder --------------------------------------------------------------------------------
+
+  void reorder(std::span<const int> dst, std::span<const int> src) {
+    if (dst.size() != src.size())
+      throw Error("Decoder::reorder: " + str(static_cast<int64_t>(dst.size())) +
+                  " destinations for " + str(static_cast<int64_t>(src.size())) + " sources");
+    const int n = static_cast<int>(dst.size());
+    if (n > opt.max_sequences) throw Error("Decoder::reorder: more entries than sequence slots");
+    ++stamp;
+    for (int i = 0; i < n; ++i) {
+      check_sequence(dst[i], "reorder");
+      check_sequence(src[i], "reorder");
+      if (seq_stamp[dst[i]] == stamp)
+        throw Error("Decoder::reorder: destination sequence " + str(dst[i]) + " given twice");
+      seq_stamp[dst[i]] = stamp;
+    }
+    // Physical slots of the destinations are up for reuse. The first destination that names a
+    // source whose slot is among them takes the slot as is; the others get a copy in a slot that
+    // no source needs.
+    for (int i = 0; i < n; ++i) {
+      src_phys[i] = phys_of[src[i]];
+      phys_stamp[phys_of[dst[i]]] = stamp;
+    }
+    for (int i = 0; i < n; ++i) {
+      const int p = src_phys[i];
+      new_phys[i] = -1;
+      if (phys_stamp[p] == stamp && claim_stamp[p] != stamp) {
+        claim_stamp[p] = stamp;
+        new_phys[i] = p;
+      }
+    }
+    int n_free = 0;
+    for (int i = 0; i < n; ++i) {
+      const int p = phys_of[dst[i]];
+      if (claim_stamp[p] != stamp) free_slots[n_free++] = p;
+    }
+    int n_copies = 0, next_free = 0;
+    for (int i = 0; i < n; ++i) {
+      if (new_phys[i] >= 0) continue;
+      const int to = free_slots[next_free++];
+      copies[n_copies++] = {src_phys[i], to, slot_len[src_phys[i]]};
+      new_phys[i] = to;
+    }
+    timed(&DecoderStageMs::reorder, [&] { run_copies(n_copies); });
+    for (int c = 0; c < n_copies; ++c) {
+      slot_len[copies[c].to] = slot_len[copies[c].from];
+      slot_window[copies[c].to] = slot_window[copies[c].from];
+    }
+    for (int i = 0; i < n; ++i) phys_of[dst[i]] = new_phys[i];
+  }
+
+  void run_copies(int n_copies) {
+    const int L = static_cast<int>(w.layers.size());
+    pool.run(static_cast<int64_t>(n_copies) * L, [&](int64_t task, int) {
+      const CopyJob& cj = copies[task / L];
+      const int layer = static_cast<int>(task % L);
+      if (cj.len == 0) return;
+      const float* from = self_slot(cj.from, layer);
+      float* to = self_slot(cj.to, layer);
+      for (int c = 0; c < d; ++c)
+        std::memcpy(to + static_cast<size_t>(c) * n_ctx, from + static_cast<size_t>(c) * n_ctx,
+                    sizeof(float) * cj.len);
+      const size_t v_off = static_cast<size_t>(d) * n_ctx;
+      std::memcpy(to + v_off, from + v_off, sizeof(float) * static_cast<size_t>(cj.len) * d);
+    });
+  }
+};
+
+Decoder::Decoder(std::shared_ptr<const Model> model, DecoderOptions options) {
+  if (!model) throw Error("Decoder: no model");
+  impl_ = std::make_unique<Impl>(std::move(model), options);
+}
+
+Decoder::~Decoder() = default;
+
+const ModelConfig& Decoder::config() const {
+  return impl_->cfg;
+}
+const DecoderOptions& Decoder::options() const {
+  return impl_->opt;
+}
+int Decoder::n_vocab() const {
+  return impl_->n_vocab;
+}
+int Decoder::n_text_ctx() const {
+  return impl_->n_ctx;
+}
+int Decoder::d_model() const {
+  return impl_->d;
+}
+ComputeType Decoder::compute_type() const {
+  return impl_->opt.compute_type;
+}
+
+void Decoder::set_audio(int window, const float* encoder_output) {
+  impl_->set_audio(window, encoder_output);
+}
+
+void Decoder::bind(int sequence, int window) {
+  impl_->check_sequence(sequence, "bind");
+  impl_->check_window(window, "bind");
+  const int phys = impl_->phys_of[sequence];
+  impl_->slot_len[phys] = 0;
+  impl_->slot_window[phys] = window;
+}
+
+int Decoder::length(int sequence) const {
+  impl_->check_sequence(sequence, "length");
+  return impl_->slot_len[impl_->phys_of[sequence]];
+}
+
+int Decoder::window_of(int sequence) const {
+  impl_->check_sequence(sequence, "window_of");
+  return impl_->slot_window[impl_->phys_of[sequence]];
+}
+
+float* Decoder::step(std::span<const StepInput> inputs) {
+  return impl_->step(inputs);
+}
+int Decoder::output_rows() const {
+  return impl_->out_rows;
+}
+
+void Decoder::reorder(std::span<const int> dst, std::span<const int> src) {
+  impl_->reorder(dst, src);
+}
+
+DecoderStats Decoder::stats() const {
+  return impl_->stats;
+}
+void Decoder::reset_stats() {
+  impl_->stats = {};
+}
+
+size_t Decoder::cache_bytes() const {
+  return (impl_->self_kv.size() + impl_->cross_kv.size()) * sizeof(float);
+}
+
+}  // namespace tessera

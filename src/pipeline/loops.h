@@ -1,0 +1,28 @@
+// The two long-form loops over a whole-file log-mel (MelFrontend::whole: audio + 30 s of zeros).
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "pipeline/window_engine.h"
+#include "tessera/mel.h"
+#include "tessera/transcribe.h"
+
+namespace tessera::pipeline {
+
+// openai-whisper's transcribe() seek loop (see tessera/transcribe.h).
+TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
+                                   const TranscribeOptions& options, int* fallbacks = nullptr);
+
+// Independent windows decoded `options.batch_size` at a time.
+TranscriptionResult run_batched(WindowEngine& engine, const LogMel& mel,
+                                const TranscribeOptions& options, int* fallbacks = nullptr);
+
+// Batched mode's windows: [start, end) mel frame ranges covering [0, content_frames), each at most
+// 3000 frames. Each boundary is the quietest point (lowest mean log-mel, smoothed over ~0.2 s) in
+// the last `search_frames` frames before the 3000-frame limit, the latest of equally quiet points.
+std::vector<std::pair<long long, long long>> plan_windows(const LogMel& mel,
+                                                          long long content_frames,
+                                                          int search_frames = 800);
+
+}  // namespace tessera::pipeline

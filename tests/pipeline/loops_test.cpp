@@ -1,0 +1,330 @@
+// The sequential (openai-whisper) and batched loops on scripted decoding results.
+#include <gtest/gtest.h>
+
+#include "fake_engine.h"
+#include "pipeline/loops.h"
+
+namespace tessera::pipeline {
+namespace {
+
+using test::FakeEngine;
+using test::marked_mel;
+using test::result_of;
+using test::ts;
+using test::WindowSeen;
+
+std::vector<int> cat(std::initializer_list<std::vector<int>> parts) {
+  std::vector<int> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+DecodingResult silent_result() {
+  DecodingResult r = result_of({});
+  r.no_speech_prob = 0.9;
+  r.avg_logprob = -1.5;
+  return r;
+}
+
+TEST(SequentialLoop, SeeksSplitsPromptsAndSkipsSilence) {
+  const Tokenizer& tok = test::english_tokenizer();
+  const auto hello = tok.encode(" Hello"), world = tok.encode(" world"), foo = tok.encode(" Foo"),
+             bar = tok.encode(" Bar");
+  FakeEngine engine(tok, [&](int call, const WindowSeen&, const DecodingOptions&) {
+    if (call == 0) return result_of(cat({{ts(tok, 0)}, hello, {ts(tok, 500), ts(tok, 500)}, world}));
+    if (call == 1)
+      return result_of(cat({{ts(tok, 0)}, foo, {ts(tok, 1000), ts(tok, 1000)}, bar, {ts(tok, 1500)}}));
+    return silent_result();
+  });
+  const LogMel mel = marked_mel(6500);
+  TranscribeOptions opt;
+  const TranscriptionResult r = run_sequential(engine, mel, opt);
+
+  ASSERT_EQ(engine.decoded.size(), 3u);
+  EXPECT_EQ(engine.decoded[0].offset, 0);
+  EXPECT_EQ(engine.decoded[1].offset, 1000);  // seek moved to the last complete timestamp (10 s)
+  EXPECT_EQ(engine.decoded[2].offset, 4000);
+  EXPECT_EQ(engine.decoded[2].frames, 2500);  // content_frames - seek, then zeros
+  EXPECT_FALSE(engine.decoded[2].padded_with_floor);
+  EXPECT_TRUE(engine.prompts[0].empty());
+  EXPECT_EQ(engine.prompts[1], cat({{ts(tok, 0)}, hello, {ts(tok, 500)}}));
+  EXPECT_EQ(engine.languages[0], "en");
+
+  ASSERT_EQ(r.segments.size(), 3u);
+  EXPECT_EQ(r.segments[0].text, " Hello");
+  EXPECT_DOUBLE_EQ(r.segments[0].start, 0.0);
+  EXPECT_DOUBLE_EQ(r.segments[0].end, 10.0);
+  EXPECT_EQ(r.segments[1].text, " Foo");
+  EXPECT_DOUBLE_EQ(r.segments[1].start, 10.0);
+  EXPECT_DOUBLE_EQ(r.segments[1].end, 30.0);
+  EXPECT_EQ(r.segments[1].seek, 1000);
+  EXPECT_EQ(r.segments[2].text, " Bar");
+  EXPECT_DOUBLE_EQ(r.segments[2].start, 30.0);
+  EXPECT_DOUBLE_EQ(r.segments[2].end, 40.0);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(r.segments[i].id, i);
+  EXPECT_EQ(r.segments[2].tokens, cat({{ts(tok, 1000)}, bar, {ts(tok, 1500)}}));
+  EXPECT_EQ(r.text, " Hello Foo Bar");
+  EXPECT_EQ(r.language, "en");
+}
+
+TEST(SequentialLoop, HighTemperatureAndNoConditioningResetThePrompt) {
+  const Tokenizer& tok = test::english_tokenizer();
+  const auto a = tok.encode(" a"), b = tok.encode(" b");
+  for (bool condition : {true, false}) {
+    FakeEngine engine(tok, [&](int call, const WindowSeen&, const DecodingOptions&) {
+      const auto& text = call == 1 ? b : a;
+      return result_of(cat({{ts(tok, 0)}, text, {ts(tok, 1500)}}), call == 0 ? 0.8f : 0.0f);
+    });
+    TranscribeOptions opt;
+    opt.condition_on_previous_text = condition;
+    run_sequential(engine, marked_mel(9000), opt);
+    ASSERT_EQ(engine.prompts.size(), 3u);
+    EXPECT_TRUE(engine.prompts[0].empty());
+    EXPECT_TRUE(engine.prompts[1].empty());  // window 0 was kept at temperature 0.8
+    const std::vector<int> expected =
+        condition ? cat({{ts(tok, 0)}, b, {ts(tok, 1500)}}) : std::vector<int>{};
+    EXPECT_EQ(engine.prompts[2], expected);
+  }
+}
+
+TEST(SequentialLoop, InitialPromptAndCarryInitialPrompt) {
+  const Tokenizer& tok = test::english_tokenizer();
+  const auto a = tok.encode(" a");
+  const auto initial = tok.encode(" Glossary: tessera.");
+  for (bool carry : {false, true}) {
+    FakeEngine engine(tok, [&](int, const WindowSeen&, const DecodingOptions&) {
+      return result_of(cat({{ts(tok, 0)}, a, {ts(tok, 1500)}}), 0.8f);  // resets the prompt
+    });
+    TranscribeOptions opt;
+    opt.initial_prompt = "  Glossary: tessera.\n";
+    opt.carry_initial_prompt = carry;
+    const TranscriptionResult r = run_sequential(engine, marked_mel(6000), opt);
+    ASSERT_EQ(engine.prompts.size(), 2u);
+    EXPECT_EQ(engine.prompts[0], initial);
+    EXPECT_EQ(engine.prompts[1], carry ? initial : std::vector<int>{});
+    EXPECT_EQ(r.text, " a a");  // the initial prompt is not part of the transcript
+  }
+}
+
+TEST(SequentialLoop, EmptySegmentIsClearedAndAZeroAdvanceDoesNotStall) {
+  const Tokenizer& tok = test::english_tokenizer();
+  const auto x = tok.encode(" x");
+  FakeEngine engine(tok, [&](int, const WindowSeen&, const DecodingOptions&) {
+    // <|0.00|><|0.00|> closes an instantaneous segment and the tail would restart at seek + 0.
+    return result_of(cat({{ts(tok, 0), ts(tok, 0)}, x}));
+  });
+  const TranscriptionResult r = run_sequential(engine, marked_mel(4000), {});
+  ASSERT_EQ(engine.decoded.size(), 2u);  // 0 and 3000: moved on by a whole window
+  ASSERT_EQ(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[0].text, "");
+  EXPECT_TRUE(r.segments[0].tokens.empty());
+  EXPECT_EQ(r.text, "");
+}
+
+TEST(SequentialLoop, SilentFileGivesNoSegments) {
+  const Tokenizer& tok = test::english_tokenizer();
+  FakeEngine engine(tok, [](int, const WindowSeen&, const DecodingOptions&) {
+    return silent_result();
+  });
+  int fallbacks = 0;
+  const TranscriptionResult r = run_sequential(engine, marked_mel(30000), {}, &fallbacks);
+  EXPECT_EQ(engine.decoded.size(), 10u);
+  EXPECT_TRUE(r.segments.empty());
+  EXPECT_EQ(r.text, "");
+  EXPECT_EQ(fallbacks, 0);
+}
+
+TEST(SequentialLoop, HighLogprobOverridesNoSpeech) {
+  const Tokenizer& tok = test::english_tokenizer();
+  FakeEngine engine(tok, [&](int, const WindowSeen&, const DecodingOptions&) {
+    DecodingResult r = result_of(cat({{ts(tok, 0)}, tok.encode(" yes"), {ts(tok, 100)}}));
+    r.no_speech_prob = 0.9;
+    r.avg_logprob = -0.5;  // above logprob_threshold: not skipped
+    return r;
+  });
+  const TranscriptionResult r = run_sequential(engine, marked_mel(1000), {});
+  ASSERT_EQ(r.segments.size(), 1u);
+  EXPECT_EQ(r.segments[0].text, " yes");
+  EXPECT_DOUBLE_EQ(r.segments[0].no_speech_prob, 0.9);
+}
+
+TEST(SequentialLoop, LanguageIsDetectedOnceOnTheFirstWindow) {
+  const Tokenizer& tok = test::multilingual_tokenizer();
+  for (int content : {6500, 1000}) {
+    FakeEngine engine(tok, [&](int, const WindowSeen&, const DecodingOptions&) {
+      return result_of(cat({{ts(tok, 0)}, tok.encode(" Hallo"), {ts(tok, 1500)}}));
+    });
+    engine.language_probs = {{"en", 0.2f}, {"de", 0.7f}, {"fr", 0.1f}};
+    const TranscriptionResult r = run_sequential(engine, marked_mel(content), {});
+    EXPECT_EQ(r.language, "de");
+    ASSERT_EQ(engine.detected_on.size(), 1u);
+    EXPECT_EQ(engine.detected_on[0].offset, 0);
+    for (const std::string& l : engine.languages) EXPECT_EQ(l, "de");
+    if (content >= kWindowFrames) {
+      // The first decode window is the detection window: encoded once.
+      EXPECT_EQ(engine.encoded.size(), engine.decoded.size());
+    } else {
+      // Detection sees pad_or_trim(mel) (the padding's floor), decoding sees zeros.
+      EXPECT_TRUE(engine.detected_on[0].padded_with_floor);
+      EXPECT_FALSE(engine.decoded[0].padded_with_floor);
+      EXPECT_EQ(engine.decoded[0].frames, content);
+      EXPECT_EQ(engine.encoded.size(), engine.decoded.size() + 1);
+    }
+  }
+}
+
+TEST(SequentialLoop, GivenLanguageIsNormalisedAndChecked) {
+  auto script = [](int, const WindowSeen&, const DecodingOptions&) { return result_of({}); };
+  {
+    FakeEngine engine(test::multilingual_tokenizer(), script);
+    TranscribeOptions opt;
+    opt.decode.language = "German";
+    EXPECT_EQ(run_sequential(engine, marked_mel(100), opt).language, "de");
+    EXPECT_TRUE(engine.detected_on.empty());
+  }
+  {
+    FakeEngine engine(test::english_tokenizer(), script);
+    TranscribeOptions opt;
+    opt.decode.language = "de";
+    EXPECT_THROW(run_sequential(engine, marked_mel(100), opt), Error);
+    opt.decode.language = "klingon";
+    EXPECT_THROW(run_sequential(engine, marked_mel(100), opt), Error);
+  }
+}
+
+TEST(SequentialLoop, ClipTimestampsLimitTheWindows) {
+  const Tokenizer& tok = test::english_tokenizer();
+  FakeEngine engine(tok, [](int, const WindowSeen&, const DecodingOptions&) {
+    return result_of({});
+  });
+  TranscribeOptions opt;
+  opt.clip_timestamps = "5,10,40";  // 5-10 s, then 40 s to the end
+  run_sequential(engine, marked_mel(5000), opt);
+  ASSERT_EQ(engine.decoded.size(), 2u);
+  EXPECT_EQ(engine.decoded[0].offset, 500);
+  EXPECT_EQ(engine.decoded[0].frames, 500);
+  EXPECT_EQ(engine.decoded[1].offset, 4000);
+  EXPECT_EQ(engine.decoded[1].frames, 1000);
+  opt.clip_timestamps = "1,x";
+  EXPECT_THROW(run_sequential(engine, marked_mel(5000), opt), Error);
+}
+
+TEST(SequentialLoop, RejectsAMelThatIsNotAWholeFileMel) {
+  FakeEngine engine(test::english_tokenizer(),
+                    [](int, const WindowSeen&, const DecodingOptions&) { return result_of({}); });
+  LogMel short_mel = marked_mel(0);
+  short_mel.n_frames = 2999;
+  short_mel.data.resize(80 * 2999);
+  EXPECT_THROW(run_sequential(engine, short_mel, {}), Error);
+  EXPECT_THROW(run_sequential(engine, marked_mel(100, 128), {}), Error);
+  // An empty file: nothing to decode, no error.
+  const TranscriptionResult r = run_sequential(engine, marked_mel(0), {});
+  EXPECT_TRUE(r.segments.empty());
+  EXPECT_TRUE(engine.decoded.empty());
+}
+
+// --- batched ---------------------------------------------------------------------------------
+
+// A mel of constant loudness with quiet dips at the given frames.
+LogMel mel_with_dips(int content, std::initializer_list<int> dips) {
+  LogMel mel = marked_mel(content);
+  for (int m = 0; m < mel.n_mels; ++m)
+    for (int f = 0; f < content; ++f) mel.data[static_cast<size_t>(m) * mel.n_frames + f] = 0.5f;
+  for (int d : dips)
+    for (int m = 0; m < mel.n_mels; ++m)
+      for (int f = d - 15; f <= d + 15; ++f)
+        mel.data[static_cast<size_t>(m) * mel.n_frames + f] = -1.0f;
+  return mel;
+}
+
+TEST(BatchedWindows, CutAtQuietPoints) {
+  const auto w = plan_windows(mel_with_dips(8000, {2600, 5300}), 8000);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].first, 0);
+  EXPECT_NEAR(w[0].second, 2600, 5);
+  EXPECT_NEAR(w[1].second, 5300, 5);
+  EXPECT_EQ(w[2].second, 8000);
+  for (size_t i = 0; i < w.size(); ++i) {
+    EXPECT_LE(w[i].second - w[i].first, kWindowFrames);
+    EXPECT_GT(w[i].second, w[i].first);
+    if (i > 0) {
+      EXPECT_EQ(w[i].first, w[i - 1].second);
+    }
+  }
+}
+
+TEST(BatchedWindows, WithoutPausesWindowsAreFull) {
+  const auto w = plan_windows(mel_with_dips(7000, {}), 7000);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0], (std::pair<long long, long long>{0, 3000}));
+  EXPECT_EQ(w[1], (std::pair<long long, long long>{3000, 6000}));
+  EXPECT_EQ(w[2], (std::pair<long long, long long>{6000, 7000}));
+  EXPECT_EQ(plan_windows(marked_mel(3000), 3000).size(), 1u);
+  EXPECT_TRUE(plan_windows(marked_mel(0), 0).empty());
+  EXPECT_THROW(plan_windows(marked_mel(10), 5000), Error);
+}
+
+TEST(BatchedLoop, DecodesWindowsTogetherWithAbsoluteClampedTimes) {
+  const Tokenizer& tok = test::english_tokenizer();
+  const auto one = tok.encode(" one"), two = tok.encode(" two");
+  FakeEngine engine(
+      tok,
+      [&](int call, const WindowSeen&, const DecodingOptions&) {
+        if (call == 2) return silent_result();
+        if (call == 3) return result_of(cat({{ts(tok, 0)}, one, {ts(tok, 1400), ts(tok, 1400)}}));
+        // 0-2 s closed, then an unfinished tail; and a timestamp past the window's end (28 s).
+        return result_of(cat({{ts(tok, 0)}, one, {ts(tok, 100), ts(tok, 100)}, two,
+                              {ts(tok, 1400)}, tok.encode(" three")}));
+      },
+      2);
+  TranscribeOptions opt;
+  opt.batched = true;
+  opt.batch_size = 2;
+  opt.condition_on_previous_text = true;  // ignored: windows are independent
+  const LogMel mel = mel_with_dips(9000, {2200, 4400, 6600});
+  const auto windows = plan_windows(mel, 9000);
+  ASSERT_EQ(windows.size(), 4u);
+  const TranscriptionResult r = run_batched(engine, mel, opt);
+
+  EXPECT_EQ(engine.encode_calls, 2);
+  EXPECT_EQ(engine.decode_calls, 2);
+  for (const auto& p : engine.prompts) EXPECT_TRUE(p.empty());
+  ASSERT_EQ(r.segments.size(), 5u);  // windows 0, 1: a closed piece and the tail each; 3: one
+  double last_end = 0;
+  for (size_t i = 0; i < r.segments.size(); ++i) {
+    const Segment& s = r.segments[i];
+    EXPECT_EQ(s.id, static_cast<int>(i));
+    EXPECT_GE(s.start, last_end);
+    EXPECT_GE(s.end, s.start);
+    last_end = s.end;
+  }
+  const double w1 = windows[1].first / 100.0, w1_end = windows[1].second / 100.0;
+  EXPECT_DOUBLE_EQ(r.segments[2].start, w1);
+  EXPECT_DOUBLE_EQ(r.segments[2].end, w1 + 2.0);
+  EXPECT_EQ(r.segments[3].text, " two three");
+  EXPECT_DOUBLE_EQ(r.segments[3].start, w1 + 2.0);
+  EXPECT_DOUBLE_EQ(r.segments[3].end, w1_end);  // the tail runs to the window's end
+  EXPECT_EQ(r.segments[4].seek, windows[3].first);
+  EXPECT_DOUBLE_EQ(r.segments[4].start, windows[3].first / 100.0);
+  EXPECT_DOUBLE_EQ(r.segments[4].end, 90.0);  // <|28.00|> clamped to the 23.95 s window
+  EXPECT_EQ(r.text, " one two three one two three one");
+}
+
+TEST(BatchedLoop, InitialPromptGoesToEveryWindowAndBadBatchIsRejected) {
+  const Tokenizer& tok = test::english_tokenizer();
+  FakeEngine engine(tok, [](int, const WindowSeen&, const DecodingOptions&) {
+    return result_of({});
+  }, 4);
+  TranscribeOptions opt;
+  opt.batched = true;
+  opt.batch_size = 16;  // more than the engine holds: runs 4 at a time
+  opt.initial_prompt = "Names: Tessera.";
+  run_batched(engine, marked_mel(20000), opt);
+  EXPECT_EQ(engine.encode_calls, 3);  // 9 windows of 22 s (the mel gets louder: cut early)
+  for (const auto& p : engine.prompts) EXPECT_EQ(p, tok.encode(" Names: Tessera."));
+  opt.batch_size = 0;
+  EXPECT_THROW(run_batched(engine, marked_mel(100), opt), Error);
+}
+
+}  // namespace
+}  // namespace tessera::pipeline

@@ -1,5 +1,5 @@
-// Raw DEFLATE (RFC 1951) decoder and CRC-32, enough to read the bundled mel_filters.npz (a zip
-// whose members numpy stores deflated) without linking zlib.
+// Raw DEFLATE (RFC 1951) and CRC-32 (zlib underneath), to read the bundled mel_filters.npz (a zip
+// whose members numpy stores deflated).
 #pragma once
 
 #include <cstddef>

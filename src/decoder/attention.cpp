@@ -4,8 +4,10 @@
 
 namespace tessera::decoder {
 
-void attend_block(int n_rows, const float* const* q, const int* keys, const HeadKv& kv, int d_head,
-                  float scale, float* scores, int64_t score_stride, float* const* out) {
+// Cloned for Haswell-class CPUs (AVX2 + FMA) and the baseline; the loader picks one at startup.
+[[gnu::target_clones("arch=haswell", "default")]] void attend_block(
+    int n_rows, const float* const* q, const int* keys, const HeadKv& kv, int d_head, float scale,
+    float* scores, int64_t score_stride, float* const* out) {
   int max_keys = 0;
   for (int g = 0; g < n_rows; ++g) {
     max_keys = keys[g] > max_keys ? keys[g] : max_keys;

@@ -159,6 +159,18 @@ struct Decoder::Impl {
     scores.resize(static_cast<size_t>(pool.size()) * decoder::kAttentionBlockRows * score_stride);
   }
 
+  // Runs fn over the tasks on the pool, or inline when the whole job is too small to be worth
+  // waking the workers (`work`: rough multiply-adds or bytes).
+  template <typename F>
+  void run_tasks(int64_t n_tasks, int64_t work, F&& fn) {
+    constexpr int64_t kParallelWork = 1 << 17;
+    if (work < kParallelWork || pool.size() == 1) {
+      for (int64_t t = 0; t < n_tasks; ++t) fn(t, 0);
+    } else {
+      pool.run(n_tasks, fn);
+    }
+  }
+
   float* self_slot(int phys, int layer) {
     return self_kv.data() + (static_cast<size_t>(phys) * w.layers.size() + layer) * 2 *
                                 static_cast<size_t>(d) * n_ctx;
@@ -328,7 +340,7 @@ struct Decoder::Impl {
   }
 
   void embed(int nseg) {
-    pool.run(nseg, [&](int64_t s, int) {
+    run_tasks(nseg, 0, [&](int64_t s, int) {
       const Segment& sg = segs[s];
       const StepInput& in = cur_inputs[sg.input];
       for (int k = 0; k < sg.n; ++k) {
@@ -364,7 +376,7 @@ struct Decoder::Impl {
   }
 
   void append_kv(int nseg, int layer) {
-    pool.run(nseg, [&](int64_t s, int) {
+    run_tasks(nseg, 0, [&](int64_t s, int) {
       const Segment& sg = segs[s];
       float* kt = self_slot(sg.phys, layer);
       float* v = kt + static_cast<size_t>(d) * n_ctx;
@@ -378,7 +390,11 @@ struct Decoder::Impl {
   }
 
   void self_attention(int nseg, int layer, float scale) {
-    pool.run(static_cast<int64_t>(nseg) * heads, [&](int64_t task, int thread) {
+    int64_t work = 0;
+    for (int s = 0; s < nseg; ++s)
+      work += static_cast<int64_t>(segs[s].n) * (segs[s].pos0 + segs[s].n);
+    work *= 2 * d;
+    run_tasks(static_cast<int64_t>(nseg) * heads, work, [&](int64_t task, int thread) {
       const Segment& sg = segs[task / heads];
       const int hd = static_cast<int>(task % heads);
       const float* kt = self_slot(sg.phys, layer);
@@ -403,7 +419,8 @@ struct Decoder::Impl {
   }
 
   void cross_attention(int layer, float scale) {
-    pool.run(static_cast<int64_t>(n_active) * heads, [&](int64_t task, int thread) {
+    const int64_t work = static_cast<int64_t>(seg_window_start[opt.max_windows]) * n_audio * 2 * d;
+    run_tasks(static_cast<int64_t>(n_active) * heads, work, [&](int64_t task, int thread) {
       const int wnd = active_windows[task / heads];
       const int hd = static_cast<int>(task % heads);
       const float* kt = cross_slot(wnd, layer);
@@ -527,7 +544,9 @@ struct Decoder::Impl {
 
   void run_copies(int n_copies) {
     const int L = static_cast<int>(w.layers.size());
-    pool.run(static_cast<int64_t>(n_copies) * L, [&](int64_t task, int) {
+    int64_t bytes = 0;
+    for (int c = 0; c < n_copies; ++c) bytes += static_cast<int64_t>(copies[c].len) * 2 * d * L * 4;
+    run_tasks(static_cast<int64_t>(n_copies) * L, bytes / 8, [&](int64_t task, int) {
       const CopyJob& cj = copies[task / L];
       const int layer = static_cast<int>(task % L);
       if (cj.len == 0) return;

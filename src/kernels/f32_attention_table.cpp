@@ -18,7 +18,7 @@ bool avx2_fma() {
 }
 
 const F32AttentionUkernel kAttention[] = {
-    {"f32-attention-48x60-avx2-fma", "AVX2+FMA", avx2_fma, avx2::f32_attention_supports, 48,
+    {"f32-attention-48x96-avx2-fma", "AVX2+FMA", avx2_fma, avx2::f32_attention_supports, 48,
      avx2::f32_attention_scratch, avx2::f32_attention},
     {"f32-attention-scalar", "none", always, reference::f32_attention_scalar_supports, 16,
      reference::f32_attention_scalar_scratch, reference::f32_attention_scalar},

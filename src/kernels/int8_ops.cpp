@@ -309,14 +309,15 @@ void gemm_qs8(ThreadPool& pool, const Qs8Activations& a, const PackedQs8& w, flo
 
   const int esize = elem_bytes(a.type);
   const int threads = pool.size();
-  // M blocks: the A block stays in L2 (about 160 KiB) while every panel of W passes over it, and
-  // there are enough blocks to balance the threads.
+  // M blocks: the A block stays in L2 (about 160 KiB) while every panel of W passes over it;
+  // at least 4 blocks per thread, and a multiple of the thread count so no thread idles at the end.
   const int64_t row_bytes = a.ld * esize;
-  int mc = static_cast<int>(std::clamp<int64_t>(160 * 1024 / row_bytes, 1, 512));
-  const int balanced = (m + 4 * threads - 1) / (4 * threads);
-  mc = std::max(std::min(mc, round_up(balanced, uk->mr)), uk->mr);
-  mc = std::max(mc / uk->mr * uk->mr, uk->mr);
-  const int m_blocks = (m + mc - 1) / mc;
+  const int mc_max = static_cast<int>(std::clamp<int64_t>(160 * 1024 / row_bytes, 1, 512));
+  int m_blocks =
+      std::max((m + mc_max - 1) / mc_max, std::min(4 * threads, (m + uk->mr - 1) / uk->mr));
+  m_blocks = (m_blocks + threads - 1) / threads * threads;
+  const int mc = round_up((m + m_blocks - 1) / m_blocks, uk->mr);
+  m_blocks = (m + mc - 1) / mc;
   const int n_panels = (n + uk->nr - 1) / uk->nr;
   int n_chunks = 1;
   if (!next && m_blocks < 2 * threads)  // few rows: split the columns too

@@ -155,8 +155,8 @@ struct Qs8Activations {
 int qs16_qmax(int k_padded);
 
 // Quantizes rows x[r * ldx + j] * col_multiplier[j] (multiplier optional) into out (rows <=
-// out.capacity, k = out.k), per row, in parallel. kAsymmetric is only defined for kInt8 (Error
-// otherwise).
+// out.capacity, k = out.k), per row, in parallel. Rows may overlap (ldx < k: a convolution's
+// sliding window read as rows). kAsymmetric is only defined for kInt8 (Error otherwise).
 void quantize_rows_qs8(ThreadPool& pool, int rows, const float* x, int64_t ldx, ActQuant mode,
                        Qs8Activations& out, const float* col_multiplier = nullptr);
 

@@ -163,6 +163,9 @@ ModelConfig derive_config(const WeightSet& w, const nlohmann::json* j, const std
   const std::string ffn_name = "encoder/layer_0/ffn/linear_0/weight";
   const int ffn = dim_of(require(w, ffn_name, where), 0, 2, where);
   agree(j, "encoder_ffn_dim", ffn, "tensor '" + ffn_name + "' dim 0", config_path);
+  const std::string dec_ffn_name = "decoder/layer_0/ffn/linear_0/weight";
+  const int dec_ffn = dim_of(require(w, dec_ffn_name, where), 0, 2, where);
+  agree(j, "decoder_ffn_dim", dec_ffn, "tensor '" + dec_ffn_name + "' dim 0", config_path);
   return c;
 }
 

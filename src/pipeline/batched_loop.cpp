@@ -1,9 +1,11 @@
 // Batched mode: the audio is cut into independent windows of at most 30 s at quiet points, and
 // windows are encoded and decoded `batch_size` at a time (no conditioning on previous text).
 // Every window's segments are clamped to its own time range, so segments from different windows
-// never overlap and no text is decoded twice.
+// never overlap and no text is decoded twice; audio the model left out at a window's end is
+// decoded again from its last timestamp in a later batch.
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include "pipeline/loop_common.h"
 #include "pipeline/loops.h"
@@ -78,63 +80,79 @@ TranscriptionResult run_batched(WindowEngine& engine, const LogMel& mel,
   DecodingOptions base = window_options(options, language.code);
   if (options.initial_prompt)  // every window is a first window: each gets the initial prompt
     base.prompt_tokens = tok.encode(space_then_stripped(*options.initial_prompt));
-
-  const auto windows = plan_windows(mel, n_content);
-  TranscriptionResult out;
-  out.language = language.code;
-  std::vector<int> all_tokens;
   const std::vector<DecodingOptions> batch_options(batch, base);
 
-  for (size_t first = 0; first < windows.size(); first += batch) {
-    const int count = static_cast<int>(std::min<size_t>(batch, windows.size() - first));
+  // Each planned window is its own little seek loop over [begin, end): when the model stops
+  // before the end (its last segment closed by a timestamp pair), the rest is decoded again from
+  // that timestamp, as the sequential loop does, in a later batch.
+  struct Chain {
+    long long begin = 0, end = 0, seek = 0;
+    std::vector<Segment> segments;
+  };
+  std::vector<Chain> chains;
+  for (const auto& [a, b] : plan_windows(mel, n_content)) chains.push_back({a, b, a, {}});
+  std::deque<size_t> pending;
+  for (size_t i = 0; i < chains.size(); ++i) pending.push_back(i);
+
+  long long done_frames = 0;
+  std::vector<size_t> in_batch;
+  while (!pending.empty()) {
+    in_batch.clear();
+    while (!pending.empty() && static_cast<int>(in_batch.size()) < batch) {
+      in_batch.push_back(pending.front());
+      pending.pop_front();
+    }
+    const int count = static_cast<int>(in_batch.size());
     for (int i = 0; i < count; ++i) {
-      const auto [a, b] = windows[first + i];
-      cut_segment(mel, a, static_cast<int>(b - a), windows_mel.data() + i * window_floats);
+      const Chain& c = chains[in_batch[i]];
+      const long long size = std::min<long long>(kWindowFrames, c.end - c.seek);
+      cut_segment(mel, c.seek, static_cast<int>(size), windows_mel.data() + i * window_floats);
     }
     engine.encode(windows_mel.data(), count);
     const std::vector<DecodingResult> results = engine.decode(
         std::span<const DecodingOptions>(batch_options.data(), count), options.fallback);
 
-    const size_t first_new = out.segments.size();
     for (int i = 0; i < count; ++i) {
+      Chain& c = chains[in_batch[i]];
       const DecodingResult& r = results[i];
+      const long long seek = c.seek;
+      const long long size = std::min<long long>(kWindowFrames, c.end - seek);
       if (fallbacks && !options.fallback.temperatures.empty() &&
           r.temperature != options.fallback.temperatures.front())
         ++*fallbacks;
-      if (is_silent(r, options.fallback)) continue;
-      const auto [a, b] = windows[first + i];
-      WindowSplit split = split_window_tokens(r.tokens, tok.timestamp_begin(), a, b - a);
-      // The window is final: text after the last complete timestamp pair (which the sequential
-      // loop would decode again from there) becomes one more piece, running to the window's end.
-      size_t used = 0;
-      for (const TimedTokens& p : split.pieces) used += p.tokens.size();
-      const bool tail_has_text = std::any_of(r.tokens.begin() + used, r.tokens.end(),
-                                             [&](int t) { return t < tok.eot(); });
-      if (tail_has_text) {
-        TimedTokens tail;
-        tail.tokens.assign(r.tokens.begin() + used, r.tokens.end());
-        const int first_tok = tail.tokens.front();
-        tail.start = frames_to_seconds(a) + (tok.is_timestamp(first_tok)
-                                                 ? (first_tok - tok.timestamp_begin()) *
-                                                       frames_to_seconds(kInputStride)
-                                                 : 0.0);
-        tail.end = frames_to_seconds(b);
-        split.pieces.push_back(std::move(tail));
+      if (is_silent(r, options.fallback)) {
+        c.seek = seek + size;
+      } else {
+        const WindowSplit split = split_window_tokens(r.tokens, tok.timestamp_begin(), seek, size);
+        c.seek = split.next_seek > seek ? split.next_seek : seek + size;  // never stall
+        const double lo = frames_to_seconds(seek), hi = frames_to_seconds(c.end);
+        for (TimedTokens piece : split.pieces) {
+          piece.start = std::clamp(piece.start, lo, hi);  // timestamps past the window's audio
+          piece.end = std::clamp(piece.end, piece.start, hi);
+          Segment s = make_segment(tok, piece, seek, r);
+          clear_if_empty(s);
+          c.segments.push_back(std::move(s));
+        }
       }
-      const double lo = frames_to_seconds(a), hi = frames_to_seconds(b);
-      for (TimedTokens& piece : split.pieces) {
-        piece.start = std::clamp(piece.start, lo, hi);
-        piece.end = std::clamp(piece.end, piece.start, hi);
-        Segment s = make_segment(tok, piece, a, r);
-        clear_if_empty(s);
-        s.id = static_cast<int>(out.segments.size());
-        all_tokens.insert(all_tokens.end(), s.tokens.begin(), s.tokens.end());
-        out.segments.push_back(std::move(s));
-      }
+      c.seek = std::min(c.seek, c.end);
+      done_frames += c.seek - seek;
+      if (c.seek < c.end) pending.push_back(in_batch[i]);
+    }
+    if (options.on_progress) options.on_progress(done_frames, n_content);
+  }
+
+  TranscriptionResult out;
+  out.language = language.code;
+  std::vector<int> all_tokens;
+  for (Chain& c : chains) {
+    const size_t first_new = out.segments.size();
+    for (Segment& s : c.segments) {
+      s.id = static_cast<int>(out.segments.size());
+      all_tokens.insert(all_tokens.end(), s.tokens.begin(), s.tokens.end());
+      out.segments.push_back(std::move(s));
     }
     if (options.on_segments)
       options.on_segments(std::span<const Segment>(out.segments).subspan(first_new));
-    if (options.on_progress) options.on_progress(windows[first + count - 1].second, n_content);
   }
   out.text = tok.decode(all_tokens);
   return out;

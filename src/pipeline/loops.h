@@ -14,7 +14,7 @@ namespace tessera::pipeline {
 TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
                                    const TranscribeOptions& options, int* fallbacks = nullptr);
 
-// Independent windows decoded `options.batch_size` at a time.
+// Independent windows decoded `options.batch_size` at a time (see tessera/transcribe.h).
 TranscriptionResult run_batched(WindowEngine& engine, const LogMel& mel,
                                 const TranscribeOptions& options, int* fallbacks = nullptr);
 

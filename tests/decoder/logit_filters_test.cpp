@@ -79,7 +79,9 @@ TEST(TimestampRules, TimestampsNeverGoBackAndSegmentsHaveLength) {
 
 TEST(TimestampRules, AClosingTimestampMayRepeatButTextMayNotFollowIt) {
   // sampled: [ts3, text, ts5] -> a pair is open: no text; timestamps >= ts5 (or eot).
-  const std::vector<float> l = apply({50, 51, kTs + 3, 1, kTs + 5});
+  std::vector<float> logits(kVocab, 0.0f);
+  logits[kEot] = 5.0f;  // likelier than the 5 allowed timestamps together
+  const std::vector<float> l = apply({50, 51, kTs + 3, 1, kTs + 5}, logits);
   for (int id = 0; id < kEot; ++id) EXPECT_TRUE(banned(l, id)) << id;
   EXPECT_FALSE(banned(l, kEot));
   for (int id = kTs; id < kTs + 5; ++id) EXPECT_TRUE(banned(l, id)) << id;

@@ -30,7 +30,9 @@ std::vector<float> toy_logits(int last) {
   return l;
 }
 
-std::vector<int> as_vector(std::span<const int> s) { return {s.begin(), s.end()}; }
+std::vector<int> as_vector(std::span<const int> s) {
+  return {s.begin(), s.end()};
+}
 
 SearchConfig config(int group, bool beam, float temperature = 0, std::optional<float> lp = {}) {
   SearchConfig c;

@@ -11,6 +11,7 @@
 #include "kernels/f32_ops.h"
 #include "kernels/f32_test_util.h"
 #include "kernels/reference/f32_reference.h"
+#include "tessera/cpu_features.h"
 #include "tessera/error.h"
 
 namespace tessera::kernels {
@@ -249,6 +250,21 @@ TEST(F32GemmTable, BestIsSupportedAndScalarTwinExists) {
   for (const auto& uk : f32_gemm_ukernels()) scalar |= std::string(uk.isa) == "none";
   EXPECT_TRUE(scalar);
   EXPECT_EQ(pack_f32(random_floats(8, 1).data(), 2, 4).ukernel, &f32_gemm_best());
+}
+
+}  // namespace
+}  // namespace tessera::kernels
+
+namespace tessera::kernels {
+namespace {
+
+TEST(F32KernelSummary, NamesTheChosenKernels) {
+  const std::string s = f32_kernel_summary();
+  EXPECT_NE(s.find(std::string("gemm=") + f32_gemm_best().name), std::string::npos) << s;
+  EXPECT_NE(s.find("attention="), std::string::npos) << s;
+  EXPECT_NE(s.find("layernorm="), std::string::npos) << s;
+  EXPECT_NE(s.find("gelu="), std::string::npos) << s;
+  if (cpu_features().has_avx2_fma()) EXPECT_NE(s.find("avx2"), std::string::npos) << s;
 }
 
 }  // namespace

@@ -164,8 +164,17 @@ TEST(Qs8Quantize, RowsApiAndBadInput) {
     for (int j = 0; j < 36; ++j) EXPECT_EQ(one.row<int8_t>(0)[j], a.row<int8_t>(r)[j]);
   }
   EXPECT_THROW(quantize_rows_qs8(pool, 11, x.data(), 40, ActQuant::kSymmetric, a), Error);
-  EXPECT_THROW(quantize_rows_qs8(pool, 2, x.data(), 20, ActQuant::kSymmetric, a),
-               Error);  // ldx < k
+  EXPECT_THROW(quantize_rows_qs8(pool, 2, x.data(), 0, ActQuant::kSymmetric, a), Error);
+  // Overlapping rows (ldx < k, a convolution window) read the same values as copied-out rows.
+  quantize_rows_qs8(pool, 10, x.data(), 7, ActQuant::kSymmetric, a);
+  for (int r = 0; r < 10; ++r) {
+    Qs8Activations one;
+    one.reserve(1, 33, 4, Qs8ActType::kInt8);
+    std::vector<float> row(x.begin() + r * 7, x.begin() + r * 7 + 33);
+    quantize_row_qs8(row.data(), ActQuant::kSymmetric, nullptr, 0, one);
+    EXPECT_EQ(one.scale[0], a.scale[r]);
+    for (int j = 0; j < 36; ++j) EXPECT_EQ(one.row<int8_t>(0)[j], a.row<int8_t>(r)[j]);
+  }
   EXPECT_THROW(quantize_row_qs8(x.data(), ActQuant::kSymmetric, nullptr, 10, a), Error);
   Qs8Activations wide;
   wide.reserve(2, 8, 2, Qs8ActType::kInt16);

@@ -140,7 +140,8 @@ TEST_F(ConfigContradiction, EachDimField) {
       {R"({"vocab_size": 51865})", "decoder/embeddings/weight"},
       {R"({"max_source_positions": 1500})", "encoder/position_encodings"},
       {R"({"max_target_positions": 448})", "decoder/position_encodings"},
-      {R"({"encoder_ffn_dim": 64})", "ffn/linear_0"},
+      {R"({"encoder_ffn_dim": 64})", "encoder/layer_0/ffn/linear_0"},
+      {R"({"decoder_ffn_dim": 16})", "decoder/layer_0/ffn/linear_0"},
       {R"({"encoder_attention_heads": 4})", "encoder/num_heads"},
       {R"({"decoder_attention_heads": 1})", "decoder/num_heads"},
   };

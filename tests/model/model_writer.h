@@ -334,11 +334,11 @@ struct SafetensorsFile {
   std::vector<uint8_t> serialize() const {
     std::string h = header.dump();
     while (h.size() % 8) h.push_back(' ');
-    std::vector<uint8_t> out(8);
     const uint64_t n = h.size();
+    std::vector<uint8_t> out(8 + h.size() + data.size());
     std::memcpy(out.data(), &n, 8);
-    out.insert(out.end(), h.begin(), h.end());
-    out.insert(out.end(), data.begin(), data.end());
+    std::memcpy(out.data() + 8, h.data(), h.size());
+    if (!data.empty()) std::memcpy(out.data() + 8 + h.size(), data.data(), data.size());
     return out;
   }
 };

@@ -264,32 +264,47 @@ TEST(BatchedWindows, WithoutPausesWindowsAreFull) {
   EXPECT_THROW(plan_windows(marked_mel(10), 5000), Error);
 }
 
-TEST(BatchedLoop, DecodesWindowsTogetherWithAbsoluteClampedTimes) {
+TEST(BatchedLoop, DecodesWindowsTogetherAndFinishesWhatTheModelLeftOut) {
   const Tokenizer& tok = test::english_tokenizer();
-  const auto one = tok.encode(" one"), two = tok.encode(" two");
+  const auto one = tok.encode(" one"), two = tok.encode(" two"), three = tok.encode(" three");
+  const LogMel mel = mel_with_dips(9000, {2200, 4400, 6600});
+  const auto windows = plan_windows(mel, 9000);
+  ASSERT_EQ(windows.size(), 4u);
   FakeEngine engine(
       tok,
-      [&](int call, const WindowSeen&, const DecodingOptions&) {
-        if (call == 2) return silent_result();
-        if (call == 3) return result_of(cat({{ts(tok, 0)}, one, {ts(tok, 1400), ts(tok, 1400)}}));
-        // 0-2 s closed, then an unfinished tail; and a timestamp past the window's end (28 s).
-        return result_of(cat({{ts(tok, 0)}, one, {ts(tok, 100), ts(tok, 100)}, two,
-                              {ts(tok, 1400)}, tok.encode(" three")}));
+      [&](int, const WindowSeen& w, const DecodingOptions&) {
+        if (w.offset == windows[2].first) return silent_result();
+        if (w.offset == windows[3].first)  // a timestamp past the window's audio (28 s)
+          return result_of(cat({{ts(tok, 0)}, one, {ts(tok, 1400), ts(tok, 1400)}}));
+        if (w.offset == windows[0].first || w.offset == windows[1].first)
+          // 0-2 s closed by a pair, then unfinished: the rest is decoded again from 2 s.
+          return result_of(cat({{ts(tok, 0)}, one, {ts(tok, 100), ts(tok, 100)}, two}));
+        return result_of(cat({{ts(tok, 0)}, three, {ts(tok, 50)}}));
       },
       2);
   TranscribeOptions opt;
   opt.batched = true;
   opt.batch_size = 2;
   opt.condition_on_previous_text = true;  // ignored: windows are independent
-  const LogMel mel = mel_with_dips(9000, {2200, 4400, 6600});
-  const auto windows = plan_windows(mel, 9000);
-  ASSERT_EQ(windows.size(), 4u);
+  long long progress = 0;
+  opt.on_progress = [&](long long done, long long total) {
+    EXPECT_GE(done, progress);
+    EXPECT_EQ(total, 9000);
+    progress = done;
+  };
   const TranscriptionResult r = run_batched(engine, mel, opt);
 
-  EXPECT_EQ(engine.encode_calls, 2);
-  EXPECT_EQ(engine.decode_calls, 2);
+  EXPECT_EQ(engine.encode_calls, 3);  // windows 0+1, 2+3, then the rests of 0 and 1
+  EXPECT_EQ(engine.decode_calls, 3);
+  EXPECT_EQ(progress, 9000);
   for (const auto& p : engine.prompts) EXPECT_TRUE(p.empty());
-  ASSERT_EQ(r.segments.size(), 5u);  // windows 0, 1: a closed piece and the tail each; 3: one
+  ASSERT_EQ(engine.decoded.size(), 6u);
+  EXPECT_EQ(engine.decoded[4].offset, windows[0].first + 200);
+  EXPECT_EQ(engine.decoded[4].frames, windows[0].second - windows[0].first - 200);
+  EXPECT_EQ(engine.decoded[5].offset, windows[1].first + 200);
+  EXPECT_EQ(engine.decoded[5].frames, windows[1].second - windows[1].first - 200);
+
+  ASSERT_EQ(r.segments.size(), 5u);
   double last_end = 0;
   for (size_t i = 0; i < r.segments.size(); ++i) {
     const Segment& s = r.segments[i];
@@ -298,16 +313,18 @@ TEST(BatchedLoop, DecodesWindowsTogetherWithAbsoluteClampedTimes) {
     EXPECT_GE(s.end, s.start);
     last_end = s.end;
   }
-  const double w1 = windows[1].first / 100.0, w1_end = windows[1].second / 100.0;
+  const double w1 = windows[1].first / 100.0;
+  EXPECT_EQ(r.segments[2].text, " one");
   EXPECT_DOUBLE_EQ(r.segments[2].start, w1);
   EXPECT_DOUBLE_EQ(r.segments[2].end, w1 + 2.0);
-  EXPECT_EQ(r.segments[3].text, " two three");
+  EXPECT_EQ(r.segments[3].text, " three");
+  EXPECT_EQ(r.segments[3].seek, windows[1].first + 200);
   EXPECT_DOUBLE_EQ(r.segments[3].start, w1 + 2.0);
-  EXPECT_DOUBLE_EQ(r.segments[3].end, w1_end);  // the tail runs to the window's end
+  EXPECT_DOUBLE_EQ(r.segments[3].end, w1 + 3.0);
   EXPECT_EQ(r.segments[4].seek, windows[3].first);
   EXPECT_DOUBLE_EQ(r.segments[4].start, windows[3].first / 100.0);
   EXPECT_DOUBLE_EQ(r.segments[4].end, 90.0);  // <|28.00|> clamped to the 23.95 s window
-  EXPECT_EQ(r.text, " one two three one two three one");
+  EXPECT_EQ(r.text, " one three one three one");
 }
 
 TEST(BatchedLoop, InitialPromptGoesToEveryWindowAndBadBatchIsRejected) {

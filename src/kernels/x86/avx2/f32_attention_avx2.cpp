@@ -1,8 +1,8 @@
-// f32-attention-48x60-avx2-fma: flash attention for one head and a block of 48 queries.
-// Per tile of 60 keys: S^T = K (scale Q)^T with a 6x16 FMA microkernel (keys x queries, so the
+// f32-attention-48x96-avx2-fma: flash attention for one head and a block of 48 queries.
+// Per tile of 96 keys: S^T = K (scale Q)^T with a 6x16 FMA microkernel (keys x queries, so the
 // softmax statistics run vertically, one query per lane), an online softmax update (running max
 // m, running sum l, rescale factor alpha), then O = alpha O + P V with a 6x16 microkernel
-// (queries x head dims). Only a 60 x 48 score tile ever exists.
+// (queries x head dims). Only a 96 x 48 score tile ever exists.
 #include <limits>
 #include <utility>
 
@@ -13,7 +13,7 @@ namespace tessera::kernels::avx2 {
 namespace {
 
 constexpr int kBQ = 48;  // queries per task: 3 panels of 16 (QK) = 8 tiles of 6 (PV)
-constexpr int kBK = 120;  // keys per tile
+constexpr int kBK = 96;  // keys per tile: 16 tiles of 6 (QK)
 constexpr int kMaxHead = 256;
 
 // st[i][0..15] = sum_d k[i][d] qp[d][0..15] for R key rows.
@@ -52,9 +52,9 @@ TESSERA_AVX2_INLINE void pv_tile(std::integer_sequence<int, I...>, int bk, const
     ((acc1[I] = _mm256_mul_ps(_mm256_load_ps(o + I * dh + 8), _mm256_broadcast_ss(alpha + I))),
      ...);
   for (int j = 0; j < bk; ++j) {
-    const __m256 v0 = _mm256_loadu_ps(v);
+    const __m256 v0 = _mm256_load_ps(v);
     if constexpr (NV == 2) {
-      const __m256 v1 = _mm256_loadu_ps(v + 8);
+      const __m256 v1 = _mm256_load_ps(v + 8);
       ((acc0[I] = _mm256_fmadd_ps(_mm256_broadcast_ss(p + I), v0, acc0[I]),
         acc1[I] = _mm256_fmadd_ps(_mm256_broadcast_ss(p + I), v1, acc1[I])),
        ...);
@@ -81,8 +81,8 @@ bool f32_attention_supports(int d_head) {
 }
 
 size_t f32_attention_scratch(int d_head) {
-  // Q^T panels, O, the score tile, then m, l and alpha per query.
-  return static_cast<size_t>(2 * kBQ * d_head + kBK * kBQ + 3 * kBQ);
+  // Q^T panels, O, the score tile, the V tile, then m, l and alpha per query.
+  return static_cast<size_t>(2 * kBQ * d_head + kBK * kBQ + kBK * d_head + 3 * kBQ);
 }
 
 void f32_attention(const F32AttentionHead& h, int q0, int q1, float* scratch) {
@@ -93,7 +93,8 @@ void f32_attention(const F32AttentionHead& h, int q0, int q1, float* scratch) {
   float* qp = scratch;                 // [panel][d][16], scaled
   float* o = qp + kBQ * dh;            // [query][d]
   float* st = o + kBQ * dh;            // [key][query]: scores, then probabilities
-  float* m_run = st + kBK * kBQ;       // running max per query
+  float* vt = st + kBK * kBQ;          // V tile in 16-wide column blocks: [block][key][16]
+  float* m_run = vt + kBK * dh;        // running max per query
   float* l_run = m_run + kBQ;          // running sum per query
   float* alpha = l_run + kBQ;          // rescale factor of the current tile
 
@@ -143,12 +144,26 @@ void f32_attention(const F32AttentionHead& h, int q0, int q1, float* scratch) {
       _mm256_store_ps(m_run + c * 8, m_new);
       _mm256_store_ps(alpha + c * 8, a);
     }
+    // Copy the V tile out of its strided rows (rows of interleaved heads lie 2 KiB apart and
+    // fight over L1 sets) into contiguous column blocks, which the query tiles then stream.
     const float* v = h.v + j0 * h.ldv;
+    for (int d = 0; d < dh; d += 16) {
+      float* block = vt + d * kBK;
+      if (d + 16 <= dh) {
+        for (int j = 0; j < bk; ++j) {
+          _mm256_store_ps(block + j * 16, _mm256_loadu_ps(v + j * h.ldv + d));
+          _mm256_store_ps(block + j * 16 + 8, _mm256_loadu_ps(v + j * h.ldv + d + 8));
+        }
+      } else {
+        for (int j = 0; j < bk; ++j)
+          _mm256_store_ps(block + j * 8, _mm256_loadu_ps(v + j * h.ldv + d));
+      }
+    }
     for (int i = 0; i < nq6; i += 6) {
       int d = 0;
       for (; d + 16 <= dh; d += 16)
-        pv_rows<2>(bk, st + i, v + d, h.ldv, o + i * dh + d, dh, alpha + i);
-      if (d < dh) pv_rows<1>(bk, st + i, v + d, h.ldv, o + i * dh + d, dh, alpha + i);
+        pv_rows<2>(bk, st + i, vt + d * kBK, 16, o + i * dh + d, dh, alpha + i);
+      if (d < dh) pv_rows<1>(bk, st + i, vt + d * kBK, 8, o + i * dh + d, dh, alpha + i);
     }
   }
 

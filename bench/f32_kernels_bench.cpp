@@ -53,6 +53,7 @@ void gemm(benchmark::State& state, const F32GemmUkernel* uk, int m, int n, int k
   }
   state.counters["GFLOPS"] =
       benchmark::Counter(2.0 * m * n * k * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP"] = 2.0 * m * n * k * 1e-9;  // per call: GFLOP / min time = best rate
 }
 
 void attention(benchmark::State& state, const F32AttentionUkernel* uk, int t, int heads,
@@ -70,6 +71,7 @@ void attention(benchmark::State& state, const F32AttentionUkernel* uk, int t, in
   // QK^T and PV: 2 t^2 d_head multiply-adds per head each.
   state.counters["GFLOPS"] = benchmark::Counter(4.0 * t * t * d_head * heads * 1e-9,
                                                 benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP"] = 4.0 * t * t * d_head * heads * 1e-9;
 }
 
 void layernorm(benchmark::State& state, const F32LayerNormUkernel* uk, int rows, int d) {
@@ -179,7 +181,7 @@ int main(int argc, char** argv) {
   register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  std::printf("f32 kernels chosen: %s\n", f32_kernel_summary().c_str());
+  std::fprintf(stderr, "f32 kernels chosen: %s\n", f32_kernel_summary().c_str());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

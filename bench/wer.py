@@ -264,7 +264,9 @@ def worker_openai_whisper(spec: dict) -> dict:
 
 
 def fixed_windows(n_samples: int, window: int = 30 * SAMPLE_RATE) -> list:
-    return [{"start": s, "end": min(s + window, n_samples)} for s in range(0, n_samples, window)]
+    """faster-whisper's batched clip_timestamps (in seconds): back-to-back 30 s windows."""
+    return [{"start": s / SAMPLE_RATE, "end": min(s + window, n_samples) / SAMPLE_RATE}
+            for s in range(0, n_samples, window)]
 
 
 def worker_faster_whisper(spec: dict) -> dict:

@@ -44,6 +44,7 @@ struct TranscribeArgs {
   std::string clip_timestamps = "0";
   std::string compute_type = "auto";
   int threads = 0;
+  bool decode_digital_silence = false;
   bool batched = false;
   int batch_size = 8;
   std::string formats = "txt";
@@ -89,9 +90,12 @@ std::vector<float> parse_temperatures(const std::string& list) {
 TranscribeOptions make_options(const TranscribeArgs& a) {
   TranscribeOptions o;
   DecodingOptions& d = o.decode;
-  if (a.task == "transcribe") d.task = Task::Transcribe;
-  else if (a.task == "translate") d.task = Task::Translate;
-  else throw Error("--task: expected transcribe or translate, got '" + a.task + "'");
+  if (a.task == "transcribe")
+    d.task = Task::Transcribe;
+  else if (a.task == "translate")
+    d.task = Task::Translate;
+  else
+    throw Error("--task: expected transcribe or translate, got '" + a.task + "'");
   d.language = a.language == "auto" ? "" : a.language;
   if (a.beam_size < 1 || a.beam_size > 64) throw Error("--beam-size must be in 1..64");
   if (a.best_of < 1 || a.best_of > 64) throw Error("--best-of must be in 1..64");
@@ -113,6 +117,7 @@ TranscribeOptions make_options(const TranscribeArgs& a) {
   o.initial_prompt = a.initial_prompt;
   o.carry_initial_prompt = a.carry_initial_prompt;
   o.clip_timestamps = a.clip_timestamps;
+  o.skip_digital_silence = !a.decode_digital_silence;
   o.batched = a.batched;
   if (a.batch_size < 1 || a.batch_size > 256) throw Error("--batch-size must be in 1..256");
   o.batch_size = a.batch_size;
@@ -156,11 +161,11 @@ void print_summary(const std::string& name, const TranscribeTimings& t) {
   const double wall = t.total_ms / 1000.0;
   std::fprintf(stderr,
                "tessera: %s: %.1f s of audio in %.2f s (%.1fx realtime); audio decode %.2f s, "
-               "mel %.2f s, encoder %.2f s, decoder %.2f s, other %.2f s; %d windows, %d fallbacks\n",
+               "mel %.2f s, encoder %.2f s, decoder %.2f s, other %.2f s; %d windows encoded, "
+               "%d fallbacks, %d silent windows skipped\n",
                name.c_str(), t.audio_seconds, wall, wall > 0 ? t.audio_seconds / wall : 0.0,
-               t.audio_ms / 1000.0, t.mel_ms / 1000.0, t.encoder_ms / 1000.0,
-               t.decoder_ms / 1000.0, std::max(0.0, t.other_ms()) / 1000.0, t.windows,
-               t.fallbacks);
+               t.audio_ms / 1000.0, t.mel_ms / 1000.0, t.encoder_ms / 1000.0, t.decoder_ms / 1000.0,
+               std::max(0.0, t.other_ms()) / 1000.0, t.windows, t.fallbacks, t.silent_windows);
 }
 
 void emit(const TranscriptionResult& r, const std::vector<OutputFormat>& formats,
@@ -211,8 +216,8 @@ void run_transcribe(const TranscribeArgs& a) {
       TranscribeTimings t;
       const TranscriptionResult r = transcriber.transcribe_file(file, options, &t);
       bar.clear();
-      if (a.verbose) std::fprintf(stderr, "tessera: %s: language %s\n", file.c_str(),
-                                  r.language.c_str());
+      if (a.verbose)
+        std::fprintf(stderr, "tessera: %s: language %s\n", file.c_str(), r.language.c_str());
       emit(r, formats, a, file);
       print_summary(file, t);
       sum.audio_seconds += t.audio_seconds;
@@ -223,6 +228,7 @@ void run_transcribe(const TranscribeArgs& a) {
       sum.total_ms += t.total_ms;
       sum.windows += t.windows;
       sum.fallbacks += t.fallbacks;
+      sum.silent_windows += t.silent_windows;
     } catch (const std::exception& e) {
       bar.clear();
       const std::string what = e.what();
@@ -255,7 +261,8 @@ void add_transcribe_command(CLI::App& app) {
   cmd->add_option("--beam-size", a->beam_size, "Beams at temperature 0 (1: greedy)");
   cmd->add_option("--best-of", a->best_of, "Samples per window at temperature > 0");
   cmd->add_option("--patience", a->patience, "Beam search patience");
-  cmd->add_option("--length-penalty", a->length_penalty, "Length penalty alpha (default: 1/length)");
+  cmd->add_option("--length-penalty", a->length_penalty,
+                  "Length penalty alpha (default: 1/length)");
   cmd->add_option("--temperature", a->temperature,
                   "Temperatures tried in turn on fallback, comma-separated");
   cmd->add_option("--compression-ratio-threshold", a->compression_ratio_threshold,
@@ -275,6 +282,8 @@ void add_transcribe_command(CLI::App& app) {
                   "start,end,... seconds of the parts to transcribe");
   cmd->add_option("--compute-type", a->compute_type, "auto, fp32, bf16 or int8");
   cmd->add_option("--threads", a->threads, "Threads (default: physical cores)");
+  cmd->add_flag("--decode-digital-silence", a->decode_digital_silence,
+                "Run the model on all-silent windows too (openai-whisper does)");
   cmd->add_flag("--batched", a->batched, "Decode independent 30 s windows in batches");
   cmd->add_option("--batch-size", a->batch_size, "Windows per batch in batched mode");
   cmd->add_option("-f,--output-format", a->formats, "txt, vtt, srt, tsv, json, a list, or all");

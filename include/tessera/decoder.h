@@ -13,9 +13,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "tessera/dtype.h"
 #include "tessera/encoder.h"
 #include "tessera/model.h"
 
@@ -26,9 +28,13 @@ struct DecoderOptions {
   int threads = 0;        // 0: physical cores
   int max_windows = 1;    // window slots (cross-attention K/V sets)
   int max_sequences = 1;  // sequence slots (self-attention KV caches)
-  // Most tokens a single step() may feed in all, over all sequences. 0 picks
-  // max(max_sequences, max_windows * n_text_ctx): one whole prompt per window on the first step.
+  // Most token rows one pass through the layers takes; a step() with more tokens is run in
+  // chunks of this many rows. 0 picks max(max_sequences, 2 * n_text_ctx).
   int max_step_tokens = 0;
+  // Element type of the self- and cross-attention keys/values: F32 or F16 (half the memory
+  // traffic of cross-attention, which dominates batched decoding). Unset: F32 for the fp32
+  // compute type, F16 otherwise.
+  std::optional<DType> cache_dtype;
 };
 
 // Wall time per stage, summed over all calls since construction (or reset_stats()).

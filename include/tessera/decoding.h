@@ -86,8 +86,9 @@ struct FallbackOptions {
 struct DecodingSessionOptions {
   ComputeType compute_type = ComputeType::F32;
   int threads = 0;
-  int max_windows = 1;  // windows decoded together; more jobs are run in rounds
-  int max_group = 5;    // most beams / samples per window
+  int max_windows = 1;               // windows decoded together; more jobs are run in rounds
+  int max_group = 5;                 // most beams / samples per window
+  std::optional<DType> cache_dtype;  // see DecoderOptions
 };
 
 class DecodingSession {

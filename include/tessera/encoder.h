@@ -35,8 +35,8 @@ struct EncoderStats {
   int64_t calls = 0;
   int64_t windows = 0;
   int64_t errors = 0;
-  double mean_ms = 0;     // per call
-  double p95_ms = 0;      // per call
+  double mean_ms = 0;          // per call
+  double p95_ms = 0;           // per call
   double realtime_factor = 0;  // seconds of audio encoded per second of wall time
   EncoderStageMs stage_ms;
 };

@@ -15,11 +15,12 @@
 
 namespace tessera {
 
-// Dimensions of a Whisper model, derived from the weights themselves (tensor shapes) and config.json.
+// Dimensions of a Whisper model, derived from the weights themselves (tensor shapes) and
+// config.json.
 struct ModelConfig {
   int n_mels = 80;
-  int n_audio_ctx = 1500;   // encoder frames after the stride-2 conv (30 s)
-  int n_audio_state = 0;    // encoder width d
+  int n_audio_ctx = 1500;  // encoder frames after the stride-2 conv (30 s)
+  int n_audio_state = 0;   // encoder width d
   int n_audio_head = 0;
   int n_audio_layer = 0;
   int n_vocab = 0;
@@ -35,9 +36,10 @@ struct ModelConfig {
 };
 
 // A view of one stored tensor. `data` points into the mapped file or into storage owned by the
-// WeightSet; it is NOT necessarily aligned (CTranslate2 packs tensors back to back), so read it with
-// memcpy, to_float32() or a repacking step rather than dereferencing as<float>() directly. For int8 weights, `scale` (float32, one per output row) is non-empty:
-// real = int8 / scale (CTranslate2's convention).
+// WeightSet; it is NOT necessarily aligned (CTranslate2 packs tensors back to back), so read it
+// with memcpy, to_float32() or a repacking step rather than dereferencing as<float>() directly. For
+// int8 weights, `scale` (float32, one per output row) is non-empty: real = int8 / scale
+// (CTranslate2's convention).
 struct Tensor {
   std::string name;
   DType dtype = DType::F32;
@@ -47,14 +49,16 @@ struct Tensor {
   int64_t numel() const;
   size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype); }
   template <typename T>
-  const T* as() const { return static_cast<const T*>(data); }
+  const T* as() const {
+    return static_cast<const T*>(data);
+  }
 };
 
 class WeightSet {
  public:
-  void add(Tensor t);                                  // throws on a duplicate name
+  void add(Tensor t);  // throws on a duplicate name
   bool has(const std::string& name) const;
-  const Tensor& get(const std::string& name) const;    // throws tessera::Error naming the tensor
+  const Tensor& get(const std::string& name) const;  // throws tessera::Error naming the tensor
   // get() plus a shape check; throws naming the tensor, expected and found shapes.
   const Tensor& get(const std::string& name, const std::vector<int64_t>& shape) const;
   const std::map<std::string, Tensor>& all() const { return tensors_; }
@@ -83,12 +87,13 @@ struct Model {
   WeightSet weights;
   DType stored_dtype = DType::F32;  // dtype of the big weight matrices
   double load_ms = 0;
-  std::vector<int> suppress_ids;        // from config.json when present
+  std::vector<int> suppress_ids;  // from config.json when present
   std::vector<int> suppress_ids_begin;
   std::vector<std::vector<int>> alignment_heads;
 
   // Loads a model folder: CTranslate2 (model.bin + config.json) or Hugging Face
-  // (model.safetensors + config.json). Throws tessera::Error naming the file and field on bad input.
+  // (model.safetensors + config.json). Throws tessera::Error naming the file and field on bad
+  // input.
   static std::shared_ptr<const Model> load(const std::string& dir);
 };
 

@@ -42,6 +42,12 @@ struct TranscribeOptions {
   // "start,end,start,end,..." in seconds; the last end defaults to the end of the audio.
   std::string clip_timestamps = "0";
 
+  // Windows whose log-mel is all at the value digital silence gets (everything 80 dB or more below
+  // the file's peak) are skipped as no-speech without running the model. openai-whisper runs the
+  // model on them and (almost always) drops them through its no-speech check; this keeps an hour
+  // of silence from costing an hour's worth of encoder work.
+  bool skip_digital_silence = true;
+
   bool batched = false;
   int batch_size = 8;  // windows encoded and decoded together in batched mode
 
@@ -59,16 +65,17 @@ struct TranscribeTimings {
   double decoder_ms = 0;  // language detection and decoding (with fallback)
   double total_ms = 0;    // everything; total - the above = the rest (window cuts, segments...)
   double audio_seconds = 0;
-  int windows = 0;       // 30 s windows encoded
-  int fallbacks = 0;     // windows whose kept result came from a temperature above the first
+  int windows = 0;         // 30 s windows encoded
+  int fallbacks = 0;       // windows whose kept result came from a temperature above the first
+  int silent_windows = 0;  // windows skipped as digital silence without running the model
   double other_ms() const { return total_ms - audio_ms - mel_ms - encoder_ms - decoder_ms; }
 };
 
 struct TranscriberOptions {
   ComputeType compute_type = ComputeType::F32;
-  int threads = 0;      // 0: physical cores
-  int max_batch = 1;    // most windows encoded/decoded together (batched mode's batch_size)
-  int max_group = 5;    // most beams or samples per window
+  int threads = 0;    // 0: physical cores
+  int max_batch = 1;  // most windows encoded/decoded together (batched mode's batch_size)
+  int max_group = 5;  // most beams or samples per window
 };
 
 // A model's encoder and decoding session, set up once and reused for many files. Not thread-safe.

@@ -1,28 +1,43 @@
-// Attention of a few query rows over cached keys and values, for one head.
+// Attention of a few query rows over one head's cached keys and values.
 //
-// Keys are stored transposed per channel ("K^T": line c holds channel c of every key position,
-// keys contiguous), values row-major (one row per position). Then both products are axpy loops
-// over contiguous memory (q.K over positions, p.V over channels) that vectorize without
-// reassociating sums, and every key/value line is read once for a whole block of query rows (all
-// beams of a window share one pass over its encoder frames).
+// Layout per head (d_head a multiple of kKeyTile):
+//   keys:   tiles of kKeyTile positions, each d_head x kKeyTile, channel-major inside the tile:
+//           key position p, channel c at  k[(p / kKeyTile * d_head + c) * kKeyTile + p % kKeyTile]
+//   values: position-major, value p, channel c at v[p * d_head + c]
+// Scores are then a register-blocked loop over contiguous tiles (every tile read once for the
+// whole block of query rows: all beams of a window share one pass over its encoder frames), and
+// the weighted sum of values one over contiguous rows. Both are compiled for AVX2 + FMA + F16C
+// and for baseline x86-64 and picked at run time.
 #pragma once
 
 #include <cstdint>
 
 namespace tessera::decoder {
 
-inline constexpr int kAttentionBlockRows = 8;  // query rows handled per pass over K and V
+inline constexpr int kKeyTile = 16;
+inline constexpr int kAttentionBlockRows = 6;  // query rows per pass over K and V
 
+// Keys and values are float32, or IEEE half precision (uint16_t) when `half`.
 struct HeadKv {
-  const float* kt;  // line c (c < d_head) at kt + c * kt_stride, positions contiguous
-  int64_t kt_stride;
-  const float* v;  // position j's d_head values at v + j * v_stride
-  int64_t v_stride;
+  const void* k;  // tiles (see above)
+  const void* v;  // rows of d_head
+  bool half = false;
 };
 
-// For each row g < n_rows (<= kAttentionBlockRows): out[g][0..d_head) =
-// softmax(scale * q[g] . K[0..keys[g])) V[0..keys[g]). scores: scratch of
-// n_rows * score_stride floats, score_stride >= max(keys).
+// Offset of key position p, channel c inside a head's key tiles.
+inline int64_t key_offset(int p, int c, int d_head) {
+  return (static_cast<int64_t>(p / kKeyTile) * d_head + c) * kKeyTile + p % kKeyTile;
+}
+
+// Positions rounded up to whole tiles.
+inline int padded_positions(int n) {
+  return (n + kKeyTile - 1) / kKeyTile * kKeyTile;
+}
+
+// For each row g < n_rows (<= kAttentionBlockRows):
+//   out[g][0..d_head) = softmax(scale * q[g] . K[0..keys[g])) V[0..keys[g]).
+// scores: scratch of n_rows * score_stride floats, score_stride >= padded_positions(max keys).
+// Key tiles are read whole: positions past keys[g] in the last tile must hold finite values.
 void attend_block(int n_rows, const float* const* q, const int* keys, const HeadKv& kv, int d_head,
                   float scale, float* scores, int64_t score_stride, float* const* out);
 

@@ -11,6 +11,7 @@
 
 #include "decoder/attention.h"
 #include "decoder/decoder_weights.h"
+#include "model/half.h"
 #include "runtime/aligned_buffer.h"
 #include "runtime/device.h"
 #include "runtime/thread_pool.h"
@@ -49,9 +50,13 @@ struct Decoder::Impl {
   ThreadPool pool;
   decoder::DecoderWeights w;
 
-  // Self-attention caches: [phys][layer] { K^T (d x n_ctx), V (n_ctx x d) }.
-  AlignedBuffer<float> self_kv;
-  // Cross-attention: [window][layer] { K^T (d x n_audio), V (n_audio x d) }.
+  // Caches in attention.h's per-head layout, padded to whole key tiles (cap_* positions):
+  // self-attention [phys][layer] { K tiles of every head, V rows of every head } and
+  // cross-attention [window][layer] { the same over the encoder frames }.
+  int cap_ctx = 0, cap_audio = 0;
+  bool half = false;             // caches hold IEEE half precision instead of float32
+  size_t esize = 4;              // bytes per cached element
+  AlignedBuffer<float> self_kv;  // raw storage, addressed in bytes
   AlignedBuffer<float> cross_kv;
   std::vector<int> phys_of;      // sequence slot -> physical cache slot
   std::vector<int> slot_len;     // per physical slot
@@ -60,7 +65,7 @@ struct Decoder::Impl {
 
   // Activations (device memory).
   int max_rows, max_out_rows;
-  float *x, *h, *qkv, *attn, *q, *hidden, *gathered, *logits, *enc, *ktmp;
+  float *x, *h, *qkv, *attn, *q, *hidden, *gathered, *logits, *enc, *kvtmp;
 
   // Step plan (preallocated).
   std::vector<Segment> segs;
@@ -101,6 +106,9 @@ struct Decoder::Impl {
       throw Error(model->dir + ": decoder width " + str(d) + " differs from the encoder's " +
                   str(cfg.n_audio_state));
     dh = d / heads;
+    if (dh % decoder::kKeyTile != 0)
+      throw Error(model->dir + ": decoder head width " + str(dh) + " is not a multiple of " +
+                  str(decoder::kKeyTile));
     if (opt.max_windows < 1 || opt.max_windows > kMaxWindows)
       throw Error("Decoder: max_windows must be in 1.." + str(kMaxWindows) + ", got " +
                   str(opt.max_windows));
@@ -120,8 +128,17 @@ struct Decoder::Impl {
     w = decoder::pack_decoder(*model, *device, std::max(max_rows, max_out_rows));
 
     const size_t L = w.layers.size();
-    self_kv.resize(static_cast<size_t>(opt.max_sequences) * L * 2 * d * n_ctx);
-    cross_kv.resize(static_cast<size_t>(opt.max_windows) * L * 2 * d * n_audio);
+    cap_ctx = decoder::padded_positions(n_ctx);
+    cap_audio = decoder::padded_positions(n_audio);
+    if (!opt.cache_dtype)
+      opt.cache_dtype = opt.compute_type == ComputeType::F32 ? DType::F32 : DType::F16;
+    if (*opt.cache_dtype != DType::F32 && *opt.cache_dtype != DType::F16)
+      throw Error("Decoder: cache_dtype must be float32 or float16, got " +
+                  std::string(dtype_name(*opt.cache_dtype)));
+    half = *opt.cache_dtype == DType::F16;
+    esize = half ? 2 : 4;
+    self_kv.resize((static_cast<size_t>(opt.max_sequences) * L * 2 * d * cap_ctx * esize + 3) / 4);
+    cross_kv.resize((static_cast<size_t>(opt.max_windows) * L * 2 * d * cap_audio * esize + 3) / 4);
     phys_of.resize(opt.max_sequences);
     for (int i = 0; i < opt.max_sequences; ++i) phys_of[i] = i;
     slot_len.assign(opt.max_sequences, 0);
@@ -138,7 +155,7 @@ struct Decoder::Impl {
     gathered = device->allocate(static_cast<size_t>(max_out_rows) * d);
     logits = device->allocate(static_cast<size_t>(max_out_rows) * n_vocab);
     enc = device->allocate(static_cast<size_t>(n_audio) * d);
-    ktmp = device->allocate(static_cast<size_t>(n_audio) * d);
+    kvtmp = device->allocate(static_cast<size_t>(n_audio) * 2 * d);
 
     segs.resize(opt.max_sequences + 1);
     seg_of_window_count.assign(opt.max_windows, 0);
@@ -155,7 +172,7 @@ struct Decoder::Impl {
     free_slots.assign(opt.max_sequences, 0);
     copies.assign(opt.max_sequences, CopyJob{});
 
-    score_stride = (std::max(n_audio, n_ctx) + 15) / 16 * 16;
+    score_stride = std::max(cap_audio, cap_ctx);
     scores.resize(static_cast<size_t>(pool.size()) * decoder::kAttentionBlockRows * score_stride);
   }
 
@@ -171,13 +188,33 @@ struct Decoder::Impl {
     }
   }
 
-  float* self_slot(int phys, int layer) {
-    return self_kv.data() + (static_cast<size_t>(phys) * w.layers.size() + layer) * 2 *
-                                static_cast<size_t>(d) * n_ctx;
+  using Byte = unsigned char;
+  Byte* self_slot(int phys, int layer) {
+    return reinterpret_cast<Byte*>(self_kv.data()) +
+           (static_cast<size_t>(phys) * w.layers.size() + layer) * 2 * d * cap_ctx * esize;
   }
-  float* cross_slot(int window, int layer) {
-    return cross_kv.data() + (static_cast<size_t>(window) * w.layers.size() + layer) * 2 *
-                                 static_cast<size_t>(d) * n_audio;
+  Byte* cross_slot(int window, int layer) {
+    return reinterpret_cast<Byte*>(cross_kv.data()) +
+           (static_cast<size_t>(window) * w.layers.size() + layer) * 2 * d * cap_audio * esize;
+  }
+  // Head hd's keys and values inside a slot of `cap` positions.
+  Byte* head_keys(Byte* slot, int cap, int hd) const {
+    return slot + static_cast<size_t>(hd) * cap * dh * esize;
+  }
+  Byte* head_values(Byte* slot, int cap, int hd) const {
+    return slot + (static_cast<size_t>(d) * cap + static_cast<size_t>(hd) * cap * dh) * esize;
+  }
+  decoder::HeadKv head_kv(Byte* slot, int cap, int hd) const {
+    return {head_keys(slot, cap, hd), head_values(slot, cap, hd), half};
+  }
+  // Stores n floats at element `index` of a cache region, converting for a half cache.
+  void put(Byte* base, size_t index, const float* src, int n) const {
+    if (half) {
+      uint16_t* dst = reinterpret_cast<uint16_t*>(base) + index;
+      for (int i = 0; i < n; ++i) dst[i] = fp32_to_fp16(src[i]);
+    } else {
+      std::memcpy(reinterpret_cast<float*>(base) + index, src, sizeof(float) * n);
+    }
   }
   View view(float* p, int64_t rows, int64_t cols) const { return {p, rows, cols, cols}; }
 
@@ -210,17 +247,17 @@ struct Decoder::Impl {
       const View e = view(enc, n_audio, d);
       for (size_t l = 0; l < w.layers.size(); ++l) {
         const decoder::LayerWeights& lw = w.layers[l];
-        float* kt = cross_slot(window, static_cast<int>(l));
-        float* v = kt + static_cast<size_t>(d) * n_audio;
-        device->linear(*lw.cross_k, e, view(ktmp, n_audio, d), {.bias = lw.cross_k_bias});
-        device->linear(*lw.cross_v, e, view(v, n_audio, d), {.bias = lw.cross_v_bias});
-        // K (n_audio x d) -> K^T (d x n_audio), in 32-frame tiles for cache locality.
-        pool.parallel_for(d, 16, [&](int64_t c0, int64_t c1, int) {
-          for (int j0 = 0; j0 < n_audio; j0 += 32) {
-            const int j1 = std::min(n_audio, j0 + 32);
-            for (int64_t c = c0; c < c1; ++c)
-              for (int j = j0; j < j1; ++j)
-                kt[c * n_audio + j] = ktmp[static_cast<int64_t>(j) * d + c];
+        Byte* slot = cross_slot(window, static_cast<int>(l));
+        device->linear(*lw.cross_kv, e, view(kvtmp, n_audio, 2 * d), {.bias = lw.cross_kv_bias});
+        // (n_audio x 2d) rows of k;v -> each head's key tiles and value rows.
+        pool.run(heads, [&](int64_t task, int) {
+          const int hd = static_cast<int>(task);
+          Byte* k = head_keys(slot, cap_audio, hd);
+          Byte* v = head_values(slot, cap_audio, hd);
+          for (int p = 0; p < n_audio; ++p) {
+            const float* row = kvtmp + static_cast<size_t>(p) * 2 * d + hd * dh;
+            for (int c = 0; c < dh; ++c) put(k, decoder::key_offset(p, c, dh), row + c, 1);
+            put(v, static_cast<size_t>(p) * dh, row + d, dh);
           }
         });
       }
@@ -378,13 +415,17 @@ struct Decoder::Impl {
   void append_kv(int nseg, int layer) {
     run_tasks(nseg, 0, [&](int64_t s, int) {
       const Segment& sg = segs[s];
-      float* kt = self_slot(sg.phys, layer);
-      float* v = kt + static_cast<size_t>(d) * n_ctx;
+      Byte* slot = self_slot(sg.phys, layer);
       for (int k = 0; k < sg.n; ++k) {
         const float* row = qkv + static_cast<size_t>(sg.row0 + k) * 3 * d;
         const int pos = sg.pos0 + k;
-        for (int c = 0; c < d; ++c) kt[static_cast<size_t>(c) * n_ctx + pos] = row[d + c];
-        std::memcpy(v + static_cast<size_t>(pos) * d, row + 2 * d, sizeof(float) * d);
+        for (int hd = 0; hd < heads; ++hd) {
+          Byte* kh = head_keys(slot, cap_ctx, hd);
+          for (int c = 0; c < dh; ++c)
+            put(kh, decoder::key_offset(pos, c, dh), row + d + hd * dh + c, 1);
+          put(head_values(slot, cap_ctx, hd), static_cast<size_t>(pos) * dh, row + 2 * d + hd * dh,
+              dh);
+        }
       }
     });
   }
@@ -397,9 +438,7 @@ struct Decoder::Impl {
     run_tasks(static_cast<int64_t>(nseg) * heads, work, [&](int64_t task, int thread) {
       const Segment& sg = segs[task / heads];
       const int hd = static_cast<int>(task % heads);
-      const float* kt = self_slot(sg.phys, layer);
-      const decoder::HeadKv kv{kt + static_cast<size_t>(hd) * dh * n_ctx, n_ctx,
-                               kt + static_cast<size_t>(d) * n_ctx + hd * dh, d};
+      const decoder::HeadKv kv = head_kv(self_slot(sg.phys, layer), cap_ctx, hd);
       float* sc =
           scores.data() + static_cast<size_t>(thread) * decoder::kAttentionBlockRows * score_stride;
       const float* qp[decoder::kAttentionBlockRows];
@@ -423,9 +462,7 @@ struct Decoder::Impl {
     run_tasks(static_cast<int64_t>(n_active) * heads, work, [&](int64_t task, int thread) {
       const int wnd = active_windows[task / heads];
       const int hd = static_cast<int>(task % heads);
-      const float* kt = cross_slot(wnd, layer);
-      const decoder::HeadKv kv{kt + static_cast<size_t>(hd) * dh * n_audio, n_audio,
-                               kt + static_cast<size_t>(d) * n_audio + hd * dh, d};
+      const decoder::HeadKv kv = head_kv(cross_slot(wnd, layer), cap_audio, hd);
       float* sc =
           scores.data() + static_cast<size_t>(thread) * decoder::kAttentionBlockRows * score_stride;
       const float* qp[decoder::kAttentionBlockRows];
@@ -550,13 +587,14 @@ struct Decoder::Impl {
       const CopyJob& cj = copies[task / L];
       const int layer = static_cast<int>(task % L);
       if (cj.len == 0) return;
-      const float* from = self_slot(cj.from, layer);
-      float* to = self_slot(cj.to, layer);
-      for (int c = 0; c < d; ++c)
-        std::memcpy(to + static_cast<size_t>(c) * n_ctx, from + static_cast<size_t>(c) * n_ctx,
-                    sizeof(float) * cj.len);
-      const size_t v_off = static_cast<size_t>(d) * n_ctx;
-      std::memcpy(to + v_off, from + v_off, sizeof(float) * static_cast<size_t>(cj.len) * d);
+      Byte* from = self_slot(cj.from, layer);
+      Byte* to = self_slot(cj.to, layer);
+      const size_t key_bytes = static_cast<size_t>(decoder::padded_positions(cj.len)) * dh * esize;
+      const size_t value_bytes = static_cast<size_t>(cj.len) * dh * esize;
+      for (int hd = 0; hd < heads; ++hd) {
+        std::memcpy(head_keys(to, cap_ctx, hd), head_keys(from, cap_ctx, hd), key_bytes);
+        std::memcpy(head_values(to, cap_ctx, hd), head_values(from, cap_ctx, hd), value_bytes);
+      }
     });
   }
 };
@@ -628,7 +666,7 @@ void Decoder::reset_stats() {
 }
 
 size_t Decoder::cache_bytes() const {
-  return (impl_->self_kv.size() + impl_->cross_kv.size()) * sizeof(float);
+  return (impl_->self_kv.size() + impl_->cross_kv.size()) * sizeof(float);  // raw storage
 }
 
 }  // namespace tessera

@@ -26,17 +26,6 @@ class Packer {
     std::vector<float> m = to_float32(w_.get(name, {n, k}));
     return dev_.pack_linear(m.data(), n, k, max_rows);
   }
-  // Rows [row0, row0 + n) of a stored (rows x k) matrix as one linear layer.
-  std::unique_ptr<LinearWeights> linear_rows(const std::string& name, int64_t rows, int row0, int n,
-                                             int k, int64_t max_rows) {
-    std::vector<float> m = to_float32(w_.get(name, {rows, k}));
-    return dev_.pack_linear(m.data() + static_cast<size_t>(row0) * k, n, k, max_rows);
-  }
-  const float* optional_vec_part(const std::string& name, int64_t total, int64_t begin, int64_t n) {
-    if (!w_.has(name)) return nullptr;
-    std::vector<float> v = to_float32(w_.get(name, {total}));
-    return dev_.upload(v.data() + begin, static_cast<size_t>(n));
-  }
 
  private:
   const WeightSet& w_;
@@ -75,10 +64,8 @@ DecoderWeights pack_decoder(const Model& model, Device& device, int64_t max_rows
     l.cross_ln_beta = p.vec(n + "attention/layer_norm/beta", d);
     l.cross_q = p.linear(n + "attention/linear_0/weight", d, d, max_rows);
     l.cross_q_bias = p.optional_vec(n + "attention/linear_0/bias", d);
-    l.cross_k = p.linear_rows(n + "attention/linear_1/weight", 2 * d, 0, d, d, kv_rows);
-    l.cross_v = p.linear_rows(n + "attention/linear_1/weight", 2 * d, d, d, d, kv_rows);
-    l.cross_k_bias = p.optional_vec_part(n + "attention/linear_1/bias", 2 * d, 0, d);
-    l.cross_v_bias = p.optional_vec_part(n + "attention/linear_1/bias", 2 * d, d, d);
+    l.cross_kv = p.linear(n + "attention/linear_1/weight", 2 * d, d, kv_rows);
+    l.cross_kv_bias = p.optional_vec(n + "attention/linear_1/bias", 2 * d);
     l.cross_out = p.linear(n + "attention/linear_2/weight", d, d, max_rows);
     l.cross_out_bias = p.optional_vec(n + "attention/linear_2/bias", d);
 

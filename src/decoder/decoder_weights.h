@@ -19,9 +19,8 @@ struct LayerWeights {
   const float *cross_ln_gamma, *cross_ln_beta;
   std::unique_ptr<LinearWeights> cross_q;
   const float* cross_q_bias;
-  // The stored fused k;v (2d x d) split in two, so V can be written straight into its cache.
-  std::unique_ptr<LinearWeights> cross_k, cross_v;
-  const float *cross_k_bias, *cross_v_bias;
+  std::unique_ptr<LinearWeights> cross_kv;  // (2d x d): k;v, applied to the encoder output
+  const float* cross_kv_bias;
   std::unique_ptr<LinearWeights> cross_out;
   const float* cross_out_bias;
 

@@ -29,14 +29,16 @@ double compression_ratio(std::string_view text) {
 }
 
 struct DecodingSession::Impl {
+  enum class Phase { Free, Detect, Prefill, Decode, Done };
   struct Task {
     const DecodingJob* job = nullptr;
+    size_t job_index = 0;
+    Phase phase = Phase::Free;
     TaskSetup setup;
     TokenSearch search;
     int window = 0;
     int seq0 = 0;
     int steps = 0;
-    bool done = false;
     bool sot_cached = false;  // language detection left the sot in the leader's cache
     double no_speech_prob = std::numeric_limits<double>::quiet_NaN();
     std::vector<LanguageProbability> language_probs;
@@ -89,7 +91,8 @@ struct DecodingSession::Impl {
     return {.compute_type = o.compute_type,
             .threads = o.threads,
             .max_windows = o.max_windows,
-            .max_sequences = o.max_windows * o.max_group};
+            .max_sequences = o.max_windows * o.max_group,
+            .cache_dtype = o.cache_dtype};
   }
 
   // ---- language detection ---------------------------------------------------------------------
@@ -134,108 +137,141 @@ struct DecodingSession::Impl {
   }
 
   // ---- decoding -------------------------------------------------------------------------------
+  //
+  // Continuous batching: every window slot holds one job at a time and goes through
+  // Detect (a lone sot, when the language is to be detected) -> Prefill (the whole initial token
+  // list, one sequence for the still identical group) -> Decode (one token per live sequence).
+  // A slot that finishes takes the next job at the next step, so the batch stays full.
 
   std::vector<DecodingResult> decode(std::span<const DecodingJob> jobs) {
+    // Every job's options are checked before any work.
+    std::vector<TaskSetup> setups;
+    setups.reserve(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (!jobs[i].audio_features)
+        throw Error("decode: job " + std::to_string(i) + " has no audio features");
+      setups.push_back(decoder::make_task_setup(jobs[i].options, tok, model->config));
+      if (setups.back().n_group > opt.max_group)
+        throw Error("decode: job " + std::to_string(i) + " has " +
+                    std::to_string(setups.back().n_group) +
+                    " beams/samples per window, more than the session's max_group " +
+                    std::to_string(opt.max_group));
+    }
     std::vector<DecodingResult> results(jobs.size());
+    for (Task& t : tasks) t.phase = Phase::Free;
     size_t next = 0;
-    while (next < jobs.size()) {
-      // Fill a round: up to max_windows windows whose groups fit the sequence slots.
-      int n_tasks = 0, seqs = 0;
-      while (next < jobs.size() && n_tasks < opt.max_windows) {
-        const DecodingJob& job = jobs[next];
-        if (!job.audio_features)
-          throw Error("decode: job " + std::to_string(next) + " has no audio features");
-        TaskSetup setup = decoder::make_task_setup(job.options, tok, model->config);
-        if (setup.n_group > opt.max_group)
-          throw Error("decode: " + std::to_string(setup.n_group) +
-                      " beams/samples per window exceed the session's max_group " +
-                      std::to_string(opt.max_group));
-        Task& t = tasks[n_tasks];
-        t.job = &job;
-        t.setup = std::move(setup);
-        t.window = n_tasks;
-        t.seq0 = seqs;
-        seqs += t.setup.n_group;
-        ++n_tasks;
+    int live = 0;
+    for (;;) {
+      for (int slot = 0; slot < opt.max_windows && next < jobs.size(); ++slot) {
+        if (tasks[slot].phase != Phase::Free) continue;
+        start(tasks[slot], slot, jobs[next], std::move(setups[next]), next);
         ++next;
+        ++live;
       }
-      run_round(n_tasks);
-      for (int i = 0; i < n_tasks; ++i) results[next - n_tasks + i] = finish(tasks[i]);
+      if (live == 0) break;
+      step_all();
+      for (Task& t : tasks)
+        if (t.phase == Phase::Done) {
+          results[t.job_index] = finish(t);
+          t.phase = Phase::Free;
+          --live;
+        }
     }
     return results;
   }
 
-  void run_round(int n_tasks) {
-    for (int i = 0; i < n_tasks; ++i) {
-      Task& t = tasks[i];
-      dec.set_audio(t.window, t.job->audio_features);
-      for (int k = 0; k < t.setup.n_group; ++k) dec.bind(t.seq0 + k, t.window);
-      t.steps = 0;
-      t.done = false;
-      t.sot_cached = false;
-      t.no_speech_prob = std::numeric_limits<double>::quiet_NaN();
-      t.language_probs.clear();
+  void start(Task& t, int slot, const DecodingJob& job, TaskSetup setup, size_t index) {
+    t.job = &job;
+    t.job_index = index;
+    t.setup = std::move(setup);
+    t.window = slot;
+    t.seq0 = slot * opt.max_group;
+    t.steps = 0;
+    t.sot_cached = false;
+    t.no_speech_prob = std::numeric_limits<double>::quiet_NaN();
+    t.language_probs.clear();
+    dec.set_audio(t.window, job.audio_features);
+    for (int k = 0; k < t.setup.n_group; ++k) dec.bind(t.seq0 + k, t.window);
+    if (t.setup.detect_language) {
+      t.phase = Phase::Detect;
+    } else {
+      t.phase = Phase::Prefill;
+      t.search.reset(t.setup.search, t.setup.initial_tokens);
     }
-    detect_languages(n_tasks);
-    for (int i = 0; i < n_tasks; ++i)
-      tasks[i].search.reset(tasks[i].setup.search, tasks[i].setup.initial_tokens);
+  }
 
-    // First step: one sequence per window with the whole initial token list (all members of a
-    // group are identical until the first update).
+  // One decoder step over every live slot, then each slot's next move.
+  void step_all() {
     inputs.clear();
-    for (int i = 0; i < n_tasks; ++i) {
+    input_task.clear();
+    input_member.clear();
+    for (int i = 0; i < opt.max_windows; ++i) {
       Task& t = tasks[i];
-      std::span<const int> toks = t.setup.initial_tokens;
-      int extra = t.setup.sot_index;
-      if (t.sot_cached) {
-        toks = toks.subspan(1);
-        extra = -1;
+      switch (t.phase) {
+        case Phase::Detect:
+          add_input({.sequence = t.seq0, .tokens = sot_token}, i, -1);
+          break;
+        case Phase::Prefill: {
+          std::span<const int> toks = t.setup.initial_tokens;
+          if (t.sot_cached) toks = toks.subspan(1);
+          add_input({.sequence = t.seq0,
+                     .tokens = toks,
+                     .extra_logits_at = t.sot_cached ? -1 : t.setup.sot_index},
+                    i, -1);
+          break;
+        }
+        case Phase::Decode:
+          for (int k = 0; k < t.setup.n_group; ++k) {
+            if (!t.search.active(k)) continue;
+            const std::span<const int> toks = t.search.tokens(k);
+            add_input({.sequence = t.seq0 + k, .tokens = toks.subspan(toks.size() - 1)}, i, k);
+          }
+          t.rows.assign(t.setup.n_group, nullptr);
+          break;
+        default:
+          break;
       }
-      inputs.push_back({.sequence = t.seq0, .tokens = toks, .extra_logits_at = extra});
     }
     float* logits = dec.step(inputs);
-    int extra_row = n_tasks;
-    for (int i = 0; i < n_tasks; ++i) {
-      Task& t = tasks[i];
-      if (!t.sot_cached) {
-        t.no_speech_prob = no_speech_prob(logits + static_cast<size_t>(extra_row++) * n_vocab);
+    size_t extra_row = inputs.size();
+    for (size_t r = 0; r < inputs.size(); ++r) {
+      Task& t = tasks[input_task[r]];
+      float* row = logits + r * n_vocab;
+      const float* extra =
+          inputs[r].extra_logits_at >= 0 ? logits + extra_row++ * n_vocab : nullptr;
+      switch (t.phase) {
+        case Phase::Detect:
+          detected(t, row);
+          break;
+        case Phase::Prefill:
+          if (extra) t.no_speech_prob = no_speech_prob(extra);
+          t.setup.filters.apply(row, t.search.tokens(0), scratch.data());
+          t.rows.assign(t.setup.n_group, row);  // the group is identical until the first update
+          t.phase = Phase::Decode;
+          advance(t);
+          break;
+        case Phase::Decode:
+          if (input_member[r] < 0) break;  // advanced from Prefill in this very step
+          t.setup.filters.apply(row, t.search.tokens(input_member[r]), scratch.data());
+          t.rows[input_member[r]] = row;
+          break;
+        default:
+          break;
       }
-      float* row = logits + static_cast<size_t>(i) * n_vocab;
-      t.setup.filters.apply(row, t.search.tokens(0), scratch.data());
-      t.rows.assign(t.setup.n_group, row);
-      advance(t);
     }
+    for (size_t r = 0; r < inputs.size(); ++r) {
+      // Each decoding slot advances once, after all its members' rows are filtered.
+      Task& t = tasks[input_task[r]];
+      if (t.phase == Phase::Decode && input_member[r] >= 0 &&
+          (r + 1 == inputs.size() || input_task[r + 1] != input_task[r]))
+        advance(t);
+    }
+  }
 
-    // Then one token per live sequence per step, until every window is done.
-    for (;;) {
-      inputs.clear();
-      input_task.clear();
-      input_member.clear();
-      for (int i = 0; i < n_tasks; ++i) {
-        Task& t = tasks[i];
-        if (t.done) continue;
-        for (int k = 0; k < t.setup.n_group; ++k) {
-          if (!t.search.active(k)) continue;
-          const std::span<const int> toks = t.search.tokens(k);
-          inputs.push_back({.sequence = t.seq0 + k, .tokens = toks.subspan(toks.size() - 1)});
-          input_task.push_back(i);
-          input_member.push_back(k);
-        }
-      }
-      if (inputs.empty()) break;
-      logits = dec.step(inputs);
-      for (int i = 0; i < n_tasks; ++i)
-        if (!tasks[i].done) tasks[i].rows.assign(tasks[i].setup.n_group, nullptr);
-      for (size_t r = 0; r < inputs.size(); ++r) {
-        Task& t = tasks[input_task[r]];
-        const int k = input_member[r];
-        float* row = logits + r * n_vocab;
-        t.setup.filters.apply(row, t.search.tokens(k), scratch.data());
-        t.rows[k] = row;
-      }
-      for (int i = 0; i < n_tasks; ++i)
-        if (!tasks[i].done) advance(tasks[i]);
-    }
+  void add_input(const StepInput& in, int task, int member) {
+    inputs.push_back(in);
+    input_task.push_back(task);
+    input_member.push_back(member);
   }
 
   // Picks the next tokens of a window, moves caches for beams, decides whether it is done.
@@ -256,7 +292,7 @@ struct DecodingSession::Impl {
     }
     if (t.search.completed() || t.search.length() > dec.n_text_ctx() ||
         t.steps >= t.setup.sample_len)
-      t.done = true;
+      t.phase = Phase::Done;
   }
 
   double no_speech_prob(const float* row) {
@@ -265,34 +301,22 @@ struct DecodingSession::Impl {
     return scratch[tok.no_speech()];
   }
 
-  // Windows without a language get it from the logits after a lone sot, as openai-whisper's
-  // detect_language does. When sot starts the initial tokens, that pass is also the start of the
-  // real one (causal attention): the leader keeps the sot in its cache and the no-speech
-  // probability is read here.
-  void detect_languages(int n_tasks) {
-    inputs.clear();
-    input_task.clear();
-    for (int i = 0; i < n_tasks; ++i) {
-      if (!tasks[i].setup.detect_language) continue;
-      inputs.push_back({.sequence = tasks[i].seq0, .tokens = sot_token});
-      input_task.push_back(i);
+  // The language from the logits after a lone sot, as openai-whisper's detect_language does.
+  // When sot starts the initial tokens, that pass is also the start of the real one (causal
+  // attention): the leader keeps the sot in its cache and the no-speech probability is read here.
+  void detected(Task& t, float* row) {
+    if (t.setup.sot_index == 0) {
+      t.no_speech_prob = no_speech_prob(row);
+      t.sot_cached = true;
+    } else {
+      dec.bind(t.seq0, t.window);
     }
-    if (inputs.empty()) return;
-    float* logits = dec.step(inputs);
-    for (size_t r = 0; r < inputs.size(); ++r) {
-      Task& t = tasks[input_task[r]];
-      float* row = logits + r * n_vocab;
-      if (t.setup.sot_index == 0) {
-        t.no_speech_prob = no_speech_prob(row);
-        t.sot_cached = true;
-      } else {
-        dec.bind(t.seq0, t.window);
-      }
-      t.language_probs = language_probs(row);
-      const size_t best = most_probable(t.language_probs);
-      t.setup.language = t.language_probs[best].code;
-      t.setup.initial_tokens[t.setup.sot_index + 1] = tok.language_token(t.setup.language);
-    }
+    t.language_probs = language_probs(row);
+    const size_t best = most_probable(t.language_probs);
+    t.setup.language = t.language_probs[best].code;
+    t.setup.initial_tokens[t.setup.sot_index + 1] = tok.language_token(t.setup.language);
+    t.search.reset(t.setup.search, t.setup.initial_tokens);
+    t.phase = Phase::Prefill;
   }
 
   DecodingResult finish(const Task& t) {

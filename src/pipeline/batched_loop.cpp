@@ -61,7 +61,7 @@ std::vector<std::pair<long long, long long>> plan_windows(const LogMel& mel,
 }
 
 TranscriptionResult run_batched(WindowEngine& engine, const LogMel& mel,
-                                const TranscribeOptions& options, int* fallbacks) {
+                                const TranscribeOptions& options, LoopCounts* counts) {
   if (mel.n_mels != engine.n_mels())
     throw Error("transcribe: the mel has " + std::to_string(mel.n_mels) +
                 " bands but the model expects " + std::to_string(engine.n_mels()));
@@ -90,11 +90,18 @@ TranscriptionResult run_batched(WindowEngine& engine, const LogMel& mel,
     std::vector<Segment> segments;
   };
   std::vector<Chain> chains;
-  for (const auto& [a, b] : plan_windows(mel, n_content)) chains.push_back({a, b, a, {}});
   std::deque<size_t> pending;
-  for (size_t i = 0; i < chains.size(); ++i) pending.push_back(i);
-
   long long done_frames = 0;
+  for (const auto& [a, b] : plan_windows(mel, n_content)) {
+    if (options.skip_digital_silence && is_digital_silence(mel, a, b - a)) {
+      done_frames += b - a;  // what the no-speech skip would do, without running the model
+      if (counts) ++counts->silent_windows;
+      continue;
+    }
+    pending.push_back(chains.size());
+    chains.push_back({a, b, a, {}});
+  }
+
   std::vector<size_t> in_batch;
   while (!pending.empty()) {
     in_batch.clear();
@@ -117,9 +124,9 @@ TranscriptionResult run_batched(WindowEngine& engine, const LogMel& mel,
       const DecodingResult& r = results[i];
       const long long seek = c.seek;
       const long long size = std::min<long long>(kWindowFrames, c.end - seek);
-      if (fallbacks && !options.fallback.temperatures.empty() &&
+      if (counts && !options.fallback.temperatures.empty() &&
           r.temperature != options.fallback.temperatures.front())
-        ++*fallbacks;
+        ++counts->fallbacks;
       if (is_silent(r, options.fallback)) {
         c.seek = seek + size;
       } else {

@@ -29,6 +29,17 @@ void cut_segment(const LogMel& mel, long long offset, int size, float* out) {
   }
 }
 
+bool is_digital_silence(const LogMel& mel, long long offset, long long size) {
+  if (size <= 0 || offset < 0 || offset + size > mel.n_frames) return false;
+  const float silence = mel.data.back();  // the last frame is always in the zero padding
+  for (int m = 0; m < mel.n_mels; ++m) {
+    const float* row = mel.data.data() + static_cast<size_t>(m) * mel.n_frames + offset;
+    for (long long f = 0; f < size; ++f)
+      if (row[f] != silence) return false;
+  }
+  return true;
+}
+
 LanguageChoice choose_language(WindowEngine& engine, const LogMel& mel, const std::string& language,
                                std::vector<float>& window_buffer) {
   const Tokenizer& tok = engine.tokenizer();

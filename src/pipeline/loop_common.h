@@ -20,6 +20,10 @@ long long content_frames(const LogMel& mel);
 // rest: transcribe.py's pad_or_trim(mel[:, seek:seek + segment_size], N_FRAMES).
 void cut_segment(const LogMel& mel, long long offset, int size, float* out);
 
+// True when every value of frames [offset, offset + size) equals what digital silence gives in this
+// mel (the value of its zero padding): the frames are at the log-mel floor, 80 dB below the peak.
+bool is_digital_silence(const LogMel& mel, long long offset, long long size);
+
 // The language the windows are decoded in, as a code. Given: validated and normalized ("English"
 // -> "en"; English-only models accept only English). Not given: "en" on English-only models,
 // otherwise detected on the first 30 s of the mel (openai-whisper's pad_or_trim(mel, N_FRAMES)),

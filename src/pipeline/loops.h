@@ -11,12 +11,18 @@
 namespace tessera::pipeline {
 
 // openai-whisper's transcribe() seek loop (see tessera/transcribe.h).
+// Counts of windows that took a temperature fallback or were skipped as digital silence.
+struct LoopCounts {
+  int fallbacks = 0;
+  int silent_windows = 0;
+};
+
 TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
-                                   const TranscribeOptions& options, int* fallbacks = nullptr);
+                                   const TranscribeOptions& options, LoopCounts* counts = nullptr);
 
 // Independent windows decoded `options.batch_size` at a time (see tessera/transcribe.h).
 TranscriptionResult run_batched(WindowEngine& engine, const LogMel& mel,
-                                const TranscribeOptions& options, int* fallbacks = nullptr);
+                                const TranscribeOptions& options, LoopCounts* counts = nullptr);
 
 // Batched mode's windows: [start, end) mel frame ranges covering [0, content_frames), each at most
 // 3000 frames. Each boundary is the quietest point (lowest mean log-mel, smoothed over ~0.2 s) in

@@ -13,8 +13,8 @@ namespace {
 
 bool is_py_space(uint32_t c) {
   return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-         c == 0x202F || c == 0x205F || c == 0x3000;
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+         c == 0x205F || c == 0x3000;
 }
 
 // Decodes the code point starting at text[i]; returns its length in bytes (0 when malformed).
@@ -89,13 +89,12 @@ std::vector<double> parse_clip_timestamps(std::string_view text) {
   size_t pos = 0;
   for (;;) {
     const size_t comma = text.find(',', pos);
-    std::string_view item = py_strip(text.substr(pos, comma == std::string_view::npos
-                                                          ? std::string_view::npos
-                                                          : comma - pos));
+    std::string_view item = py_strip(
+        text.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
     double v = 0;
     const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() || !std::isfinite(v) ||
-        v < 0)
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() ||
+        !std::isfinite(v) || v < 0)
       throw Error("clip_timestamps: '" + std::string(item) + "' is not a time in seconds");
     out.push_back(v);
     if (comma == std::string_view::npos) break;

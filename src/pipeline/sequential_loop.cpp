@@ -29,7 +29,7 @@ std::vector<std::pair<long long, long long>> seek_clips(const std::string& clip_
 }  // namespace
 
 TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
-                                   const TranscribeOptions& options, int* fallbacks) {
+                                   const TranscribeOptions& options, LoopCounts* counts) {
   if (mel.n_mels != engine.n_mels())
     throw Error("transcribe: the mel has " + std::to_string(mel.n_mels) +
                 " bands but the model expects " + std::to_string(engine.n_mels()));
@@ -68,6 +68,13 @@ TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
       seek = clip_end;
       continue;
     }
+    if (options.skip_digital_silence && is_digital_silence(mel, seek, segment_size)) {
+      first_window_encoded = false;
+      seek += segment_size;  // what the no-speech skip would do, without running the model
+      if (counts) ++counts->silent_windows;
+      if (options.on_progress) options.on_progress(std::min(n_content, seek), n_content);
+      continue;
+    }
     // Language detection already encoded frames [0, 3000); reuse it when this is that window.
     if (!(first_window_encoded && seek == 0 && segment_size == kWindowFrames)) {
       cut_segment(mel, seek, static_cast<int>(segment_size), window.data());
@@ -87,12 +94,11 @@ TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
       decode.prompt_tokens.assign(all_tokens.begin() + prompt_reset_since, all_tokens.end());
     }
 
-    const DecodingResult result =
-        std::move(engine.decode(std::span<const DecodingOptions>(&decode, 1), options.fallback)
-                      .front());
-    if (fallbacks && !options.fallback.temperatures.empty() &&
+    const DecodingResult result = std::move(
+        engine.decode(std::span<const DecodingOptions>(&decode, 1), options.fallback).front());
+    if (counts && !options.fallback.temperatures.empty() &&
         result.temperature != options.fallback.temperatures.front())
-      ++*fallbacks;
+      ++counts->fallbacks;
 
     if (is_silent(result, options.fallback)) {
       seek += segment_size;  // fast-forward to the next segment boundary
@@ -101,7 +107,8 @@ TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
     }
 
     const long long previous_seek = seek;
-    WindowSplit split = split_window_tokens(result.tokens, tok.timestamp_begin(), seek, segment_size);
+    WindowSplit split =
+        split_window_tokens(result.tokens, tok.timestamp_begin(), seek, segment_size);
     // Never stall: openai-whisper would decode the same window again forever if the last complete
     // timestamp were <|0.00|>.
     seek = split.next_seek > seek ? split.next_seek : seek + segment_size;

@@ -17,6 +17,22 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Rejects options the loops would only trip over later (or never, on silent audio).
+void validate(const TranscribeOptions& o, const TranscriberOptions& t) {
+  if (o.fallback.temperatures.empty()) throw Error("transcribe: no temperatures given");
+  for (float temp : o.fallback.temperatures)
+    if (!(temp >= 0.0f)) throw Error("transcribe: temperatures must be >= 0");
+  const int group = std::max(o.decode.beam_size.value_or(1), o.decode.best_of.value_or(1));
+  if (group > t.max_group)
+    throw Error("transcribe: " + std::to_string(group) +
+                " beams/samples per window, but the transcriber was set up for at most " +
+                std::to_string(t.max_group) + " (TranscriberOptions::max_group)");
+  if (o.decode.beam_size && *o.decode.beam_size < 1) throw Error("transcribe: beam size < 1");
+  if (o.decode.best_of && *o.decode.best_of < 1) throw Error("transcribe: best_of < 1");
+  if (o.batched && o.batch_size < 1)
+    throw Error("transcribe: batch size must be at least 1, got " + std::to_string(o.batch_size));
+}
+
 }  // namespace
 
 struct Transcriber::Impl {
@@ -33,10 +49,14 @@ struct Transcriber::Impl {
 
   // Runs the chosen loop on a whole-file mel; fills the encoder/decoder parts of `t`.
   TranscriptionResult run(const LogMel& mel, const TranscribeOptions& opt, TranscribeTimings& t) {
+    validate(opt, options);
     const double enc0 = engine->encoder_ms, dec0 = engine->decoder_ms;
     const int win0 = engine->windows_encoded;
-    TranscriptionResult r = opt.batched ? pipeline::run_batched(*engine, mel, opt, &t.fallbacks)
-                                        : pipeline::run_sequential(*engine, mel, opt, &t.fallbacks);
+    pipeline::LoopCounts counts;
+    TranscriptionResult r = opt.batched ? pipeline::run_batched(*engine, mel, opt, &counts)
+                                        : pipeline::run_sequential(*engine, mel, opt, &counts);
+    t.fallbacks += counts.fallbacks;
+    t.silent_windows += counts.silent_windows;
     t.encoder_ms += engine->encoder_ms - enc0;
     t.decoder_ms += engine->decoder_ms - dec0;
     t.windows += engine->windows_encoded - win0;
@@ -51,13 +71,20 @@ Transcriber::Transcriber(std::shared_ptr<const Model> model, TranscriberOptions 
 
 Transcriber::~Transcriber() = default;
 
-const Model& Transcriber::model() const { return *impl_->model; }
-const Tokenizer& Transcriber::tokenizer() const { return impl_->engine->tokenizer(); }
-const TranscriberOptions& Transcriber::options() const { return impl_->options; }
+const Model& Transcriber::model() const {
+  return *impl_->model;
+}
+const Tokenizer& Transcriber::tokenizer() const {
+  return impl_->engine->tokenizer();
+}
+const TranscriberOptions& Transcriber::options() const {
+  return impl_->options;
+}
 
 TranscriptionResult Transcriber::transcribe_file(const std::string& path,
                                                  const TranscribeOptions& options,
                                                  TranscribeTimings* timings) {
+  validate(options, impl_->options);
   TranscribeTimings t;
   const auto t0 = std::chrono::steady_clock::now();
   LogMel mel;

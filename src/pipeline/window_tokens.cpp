@@ -30,9 +30,9 @@ WindowSplit split_window_tokens(std::span<const int> tokens, int timestamp_begin
     for (size_t current : slices) {
       const int start_pos = tokens[last_slice] - timestamp_begin;
       const int end_pos = tokens[current - 1] - timestamp_begin;
-      out.pieces.push_back({time_offset + start_pos * time_precision,
-                            time_offset + end_pos * time_precision,
-                            std::vector<int>(tokens.begin() + last_slice, tokens.begin() + current)});
+      out.pieces.push_back(
+          {time_offset + start_pos * time_precision, time_offset + end_pos * time_precision,
+           std::vector<int>(tokens.begin() + last_slice, tokens.begin() + current)});
       last_slice = current;
     }
     if (out.single_timestamp_ending) {
@@ -51,8 +51,8 @@ WindowSplit split_window_tokens(std::span<const int> tokens, int timestamp_begin
     if (tokens[i] != timestamp_begin) duration = (tokens[i] - timestamp_begin) * time_precision;
     break;
   }
-  out.pieces.push_back({time_offset, time_offset + duration,
-                        std::vector<int>(tokens.begin(), tokens.end())});
+  out.pieces.push_back(
+      {time_offset, time_offset + duration, std::vector<int>(tokens.begin(), tokens.end())});
   out.next_seek = seek + segment_size;
   return out;
 }

@@ -6,18 +6,18 @@ scripts/gen_wer_fixtures.sh (openai-whisper 20250625, fp32, greedy, temperature 
 with the same explicit options: --beam-size 1 --temperature 0 --threads 2, -l en for English clips,
 -l auto for the others. Text is scored with openai-whisper's normalizers (bench/textnorm.py).
 
-Gates, for models/tiny.en and models/base:
-  1. fp32 transcripts equal openai-whisper's (after strip) on all but at most one English clip;
-  2. fp32 total English WER within 0.2 points of openai-whisper's (either way: same weights, same
-     algorithm; note one word is ~0.5 points of the ~200 words, so this means the same error count);
+Gates, for models/tiny.en and models/base, over all English audio with references (the 11 short
+clips, ~85 s, and gb0.wav, 127 s; "total" WER = edits over reference words of all of them, ~577 words):
+  1. fp32 greedy transcripts equal openai-whisper's (after strip) on all but at most one clip;
+  2. fp32 total WER within 0.2 points of openai-whisper's (either way: same weights, same algorithm);
   3. jfk.wav gives the known sentence (normalized text equals the normalized reference);
-  4. int8 (and bf16) total English WER at most 0.5 points above tessera fp32's, for each type this CPU
-     runs (a type tessera refuses here is reported as skipped);
-  5. gb0.wav (127 s), sequential and --batched: segment times monotonic and inside the audio, no text
-     repeated across a segment boundary, and WER against the official text not above openai-whisper's;
+  4. int8 and bf16 total WER at most 0.5 points above tessera fp32's, for each type this CPU runs
+     (tessera refuses a type the CPU lacks: reported as skipped);
+  5. gb0.wav sequential and --batched: segment times monotonic and inside the audio, no text repeated
+     across a segment boundary, WER against the official text not above openai-whisper's;
   6. base only: language detection (-l auto) picks the right language for the de, es, fr, ja, ko, zh
      and ru clips (their CER/WER is printed beside openai-whisper's, not gated).
-Gates 5 with base and 4 for bf16 run only with TESSERA_FULL_GATES=1 (they are the slow part on 2 cores).
+The batched gb0 run with base is the slow extra: it runs only with TESSERA_FULL_GATES=1.
 
 Exit 0 pass, 1 fail, 77 skip (model folders, a tessera with `transcribe`, or the normalizer venv
 missing). Environment: TESSERA_BIN, TESSERA_SOURCE_DIR, TESSERA_WER_PYTHON (a Python with regex and
@@ -90,14 +90,14 @@ def total(score: dict, key: str) -> float | None:
     return t["rate"] if t else None
 
 
-def fast_type_available(wer, binary: str, model: str, compute_type: str, probe: dict) -> tuple[bool, str]:
+def fast_type_available(binary: str, model: str, compute_type: str, probe: dict) -> tuple[bool, str]:
     """Whether tessera runs this compute type here (it refuses types the CPU lacks, with a message)."""
-    with_tmp = subprocess.run([binary, "transcribe", "-m", model, "--compute-type", compute_type,
+    proc = subprocess.run([binary, "transcribe", "-m", model, "--compute-type", compute_type,
                                "-l", "en", "--beam-size", "1", "--temperature", "0", "--threads", "2",
                                probe["path"]], capture_output=True, text=True, timeout=600)
-    if with_tmp.returncode == 0:
+    if proc.returncode == 0:
         return True, ""
-    return False, with_tmp.stderr.strip().splitlines()[-1] if with_tmp.stderr.strip() else "failed"
+    return False, proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"
 
 
 def words_overlap_at_boundary(prev_words: list, next_words: list, min_words: int = 3) -> int:
@@ -142,6 +142,13 @@ def show_differences(clips, fixture, results) -> list:
     return diffs
 
 
+def combined(score: dict) -> float | None:
+    """Total WER over all English audio with references: the short clips and gb0 together."""
+    parts = [score["totals"][k] for k in ("en", "longform") if k in score["totals"]]
+    units = sum(t["units"] for t in parts)
+    return 100.0 * sum(t["edits"] for t in parts) / units if units else None
+
+
 def gate_model(g: Gates, wer, binary: str, model_name: str, full: bool) -> None:
     model = os.path.join(ROOT, "models", model_name)
     fixture_path = os.path.join(HERE, "data", f"openai_whisper_{model_name}.json")
@@ -150,69 +157,68 @@ def gate_model(g: Gates, wer, binary: str, model_name: str, full: bool) -> None:
     fixture = json.load(open(fixture_path, encoding="utf-8"))
     opts = {"beam_size": 1, "temperatures": [0.0], "best_of": 5, "threads": 2, "batched": False,
             "batch_size": 8}
-    english = wer.load_clips("en")
-    fx_run = wer.load_fixture(fixture_path, english)
-    ow_score = wer.score_run(english, fx_run)
-    ow_wer = total(ow_score, "en")
+    longform = [c for c in wer.load_clips("longform") if c["id"] == LONGFORM]
+    if not g.check(bool(longform) and LONGFORM in fixture["clips"],
+                   f"{model_name}: gb0.wav and its openai-whisper transcript exist"):
+        return
+    english = wer.load_clips("en") + longform  # all English audio with references
+    ow_score = wer.score_run(english, wer.load_fixture(fixture_path, english))
+    ow_total, ow_lf = combined(ow_score), ow_score["totals"]["longform"]["rate"]
 
-    # 1-3: fp32 greedy on the English clips.
+    # 1-3: fp32 greedy, sequential, on every English clip and gb0 (one tessera process).
     run = wer.run_tessera(binary, model, english, "fp32", opts)
     for cid, msg in run["errors"].items():
         g.check(False, f"{model_name} fp32: {cid} transcribed ({msg})")
     score = wer.score_run(english, run)
-    fp32_wer = total(score, "en")
+    fp32_total = combined(score)
     diffs = show_differences(english, fixture, run["results"])
     g.check(len(diffs) <= MAX_DIFFERENT_CLIPS,
             f"{model_name} fp32: transcripts equal openai-whisper's on {len(english) - len(diffs)}"
             f"/{len(english)} English clips (at most {MAX_DIFFERENT_CLIPS} may differ)")
-    if fp32_wer is not None and ow_wer is not None:
-        g.check(abs(fp32_wer - ow_wer) <= FP32_WER_TOLERANCE + 1e-9,
-                f"{model_name} fp32: English WER {fp32_wer:.2f}% vs openai-whisper {ow_wer:.2f}% "
-                f"(within {FP32_WER_TOLERANCE} points)")
-    else:
-        g.check(False, f"{model_name} fp32: English WER computed")
+    short = total(score, "en")
+    g.check(fp32_total is not None and abs(fp32_total - ow_total) <= FP32_WER_TOLERANCE + 1e-9,
+            f"{model_name} fp32: total English WER {fp32_total:.2f}% vs openai-whisper {ow_total:.2f}% "
+            f"(within {FP32_WER_TOLERANCE} points; short clips alone {short:.2f}% vs "
+            f"{total(ow_score, 'en'):.2f}%)")
     jfk = score["clips"].get(JFK)
     g.check(jfk is not None and jfk["edits"] == 0,
             f"{model_name} fp32: jfk gives the known sentence"
             + ("" if jfk is None else f" ({jfk['text'].strip()!r})"))
 
-    # 4: fast compute types against tessera fp32.
+    # 5 (sequential): gb0 from the same run.
+    res = run["results"].get(LONGFORM)
+    if res is not None:
+        lf = total(score, "longform")
+        g.check(lf <= ow_lf + 1e-9, f"{model_name} gb0 sequential: WER {lf:.2f}% vs openai-whisper "
+                                    f"{ow_lf:.2f}% (not worse)")
+        check_segments(g, f"{model_name} gb0 sequential", res["segments"], longform[0]["seconds"], "en")
+
+    # 4: fast compute types against tessera fp32, same clips.
     probe = min(english, key=lambda c: c["seconds"])
     for ct in ("int8", "bf16"):
-        if ct == "bf16" and not full:
-            g.skip(f"{model_name} {ct}: runs with TESSERA_FULL_GATES=1")
-            continue
-        ok, why = fast_type_available(wer, binary, model, ct, probe)
+        ok, why = fast_type_available(binary, model, ct, probe)
         if not ok:
             g.skip(f"{model_name} {ct}: not available here ({why})")
             continue
         fast = wer.score_run(english, wer.run_tessera(binary, model, english, ct, opts))
-        fast_wer = total(fast, "en")
-        g.check(fast_wer is not None and fp32_wer is not None
-                and fast_wer <= fp32_wer + FAST_TYPE_WER_TOLERANCE + 1e-9,
-                f"{model_name} {ct}: English WER {fast_wer:.2f}% vs tessera fp32 {fp32_wer:.2f}% "
-                f"(at most {FAST_TYPE_WER_TOLERANCE} points above)")
+        fast_total = combined(fast)
+        g.check(fast_total is not None and fast_total <= fp32_total + FAST_TYPE_WER_TOLERANCE + 1e-9,
+                f"{model_name} {ct}: total English WER {fast_total:.2f}% vs tessera fp32 "
+                f"{fp32_total:.2f}% (at most {FAST_TYPE_WER_TOLERANCE} points above; short clips "
+                f"{total(fast, 'en'):.2f}% vs {short:.2f}%, gb0 {total(fast, 'longform'):.2f}% vs "
+                f"{total(score, 'longform'):.2f}%)")
 
-    # 5: long-form, both modes.
-    longform = [c for c in wer.load_clips("longform") if c["id"] == LONGFORM]
+    # 5 (batched): gb0 through --batched.
     if model_name == "base" and not full:
-        g.skip(f"{model_name} gb0 long-form: runs with TESSERA_FULL_GATES=1")
-    elif not longform or LONGFORM not in fixture["clips"]:
-        g.check(False, f"{model_name}: gb0.wav and its openai-whisper fixture exist")
+        g.skip(f"{model_name} gb0 batched: runs with TESSERA_FULL_GATES=1")
     else:
-        clip = longform[0]
-        ow_lf = total(wer.score_run(longform, wer.load_fixture(fixture_path, longform)), "longform")
-        for batched in (False, True):
-            mode = "batched" if batched else "sequential"
-            r = wer.run_tessera(binary, model, longform, "fp32", dict(opts, batched=batched))
-            res = r["results"].get(LONGFORM)
-            if not g.check(res is not None, f"{model_name} gb0 {mode}: transcribed "
-                                            f"({r['errors'].get(LONGFORM, '')})"):
-                continue
+        r = wer.run_tessera(binary, model, longform, "fp32", dict(opts, batched=True))
+        res = r["results"].get(LONGFORM)
+        if g.check(res is not None, f"{model_name} gb0 batched: transcribed {r['errors'].get(LONGFORM, '')}"):
             lf = total(wer.score_run(longform, r), "longform")
             g.check(lf <= ow_lf + 1e-9,
-                    f"{model_name} gb0 {mode}: WER {lf:.2f}% vs openai-whisper {ow_lf:.2f}% (not worse)")
-            check_segments(g, f"{model_name} gb0 {mode}", res["segments"], clip["seconds"], "en")
+                    f"{model_name} gb0 batched: WER {lf:.2f}% vs openai-whisper {ow_lf:.2f}% (not worse)")
+            check_segments(g, f"{model_name} gb0 batched", res["segments"], longform[0]["seconds"], "en")
 
     # 6: language detection (multilingual models).
     if wer.is_english_only(model):

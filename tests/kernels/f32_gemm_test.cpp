@@ -264,7 +264,9 @@ TEST(F32KernelSummary, NamesTheChosenKernels) {
   EXPECT_NE(s.find("attention="), std::string::npos) << s;
   EXPECT_NE(s.find("layernorm="), std::string::npos) << s;
   EXPECT_NE(s.find("gelu="), std::string::npos) << s;
-  if (cpu_features().has_avx2_fma()) EXPECT_NE(s.find("avx2"), std::string::npos) << s;
+  if (cpu_features().has_avx2_fma()) {
+    EXPECT_NE(s.find("avx2"), std::string::npos) << s;
+  }
 }
 
 }  // namespace

@@ -51,7 +51,9 @@ class FakeEngine final : public pipeline::WindowEngine {
   using Script = std::function<DecodingResult(int call, const WindowSeen&, const DecodingOptions&)>;
 
   FakeEngine(Tokenizer tok, Script script, int max_batch = 1)
-      : tok_(std::move(tok)), script_(std::move(script)), max_batch_(max_batch),
+      : tok_(std::move(tok)),
+        script_(std::move(script)),
+        max_batch_(max_batch),
         slots_(max_batch) {}
 
   const Tokenizer& tokenizer() const override { return tok_; }
@@ -109,7 +111,9 @@ class FakeEngine final : public pipeline::WindowEngine {
 };
 
 // <|t * 0.02|> of a tokenizer.
-inline int ts(const Tokenizer& tok, int steps) { return tok.timestamp_begin() + steps; }
+inline int ts(const Tokenizer& tok, int steps) {
+  return tok.timestamp_begin() + steps;
+}
 
 inline DecodingResult result_of(std::vector<int> tokens, float temperature = 0.0f) {
   DecodingResult r;

@@ -1,8 +1,9 @@
 // The sequential (openai-whisper) and batched loops on scripted decoding results.
+#include "pipeline/loops.h"
+
 #include <gtest/gtest.h>
 
 #include "fake_engine.h"
-#include "pipeline/loops.h"
 
 namespace tessera::pipeline {
 namespace {
@@ -31,9 +32,11 @@ TEST(SequentialLoop, SeeksSplitsPromptsAndSkipsSilence) {
   const auto hello = tok.encode(" Hello"), world = tok.encode(" world"), foo = tok.encode(" Foo"),
              bar = tok.encode(" Bar");
   FakeEngine engine(tok, [&](int call, const WindowSeen&, const DecodingOptions&) {
-    if (call == 0) return result_of(cat({{ts(tok, 0)}, hello, {ts(tok, 500), ts(tok, 500)}, world}));
+    if (call == 0)
+      return result_of(cat({{ts(tok, 0)}, hello, {ts(tok, 500), ts(tok, 500)}, world}));
     if (call == 1)
-      return result_of(cat({{ts(tok, 0)}, foo, {ts(tok, 1000), ts(tok, 1000)}, bar, {ts(tok, 1500)}}));
+      return result_of(
+          cat({{ts(tok, 0)}, foo, {ts(tok, 1000), ts(tok, 1000)}, bar, {ts(tok, 1500)}}));
     return silent_result();
   });
   const LogMel mel = marked_mel(6500);
@@ -123,15 +126,67 @@ TEST(SequentialLoop, EmptySegmentIsClearedAndAZeroAdvanceDoesNotStall) {
 
 TEST(SequentialLoop, SilentFileGivesNoSegments) {
   const Tokenizer& tok = test::english_tokenizer();
-  FakeEngine engine(tok, [](int, const WindowSeen&, const DecodingOptions&) {
-    return silent_result();
-  });
-  int fallbacks = 0;
-  const TranscriptionResult r = run_sequential(engine, marked_mel(30000), {}, &fallbacks);
+  FakeEngine engine(tok,
+                    [](int, const WindowSeen&, const DecodingOptions&) { return silent_result(); });
+  LoopCounts counts;
+  const TranscriptionResult r = run_sequential(engine, marked_mel(30000), {}, &counts);
   EXPECT_EQ(engine.decoded.size(), 10u);
   EXPECT_TRUE(r.segments.empty());
   EXPECT_EQ(r.text, "");
-  EXPECT_EQ(fallbacks, 0);
+  EXPECT_EQ(counts.fallbacks, 0);
+  EXPECT_EQ(counts.silent_windows, 0);
+}
+
+// Frames [from, to) set to the padding's value: what digital silence gives.
+void silence_frames(LogMel& mel, int from, int to) {
+  for (int m = 0; m < mel.n_mels; ++m)
+    for (int f = from; f < to; ++f) mel.data[static_cast<size_t>(m) * mel.n_frames + f] = -0.5f;
+}
+
+TEST(SequentialLoop, DigitalSilenceIsSkippedWithoutTheModel) {
+  const Tokenizer& tok = test::english_tokenizer();
+  LogMel mel = marked_mel(9000);
+  silence_frames(mel, 3000, 6000);  // the second window
+  for (bool skip : {true, false}) {
+    FakeEngine engine(tok, [&](int, const WindowSeen&, const DecodingOptions&) {
+      return result_of(cat({{ts(tok, 0)}, tok.encode(" hi"), {ts(tok, 1500)}}));
+    });
+    TranscribeOptions opt;
+    opt.skip_digital_silence = skip;
+    LoopCounts counts;
+    const TranscriptionResult r = run_sequential(engine, mel, opt, &counts);
+    EXPECT_EQ(counts.silent_windows, skip ? 1 : 0);
+    EXPECT_EQ(engine.decoded.size(), skip ? 2u : 3u);
+    EXPECT_EQ(r.segments.size(), skip ? 2u : 3u);
+    if (skip) {
+      EXPECT_DOUBLE_EQ(r.segments[1].start, 60.0);
+    }
+  }
+  // One silent frame short of a whole window: the model decides.
+  LogMel almost = marked_mel(3000);
+  silence_frames(almost, 1, 3000);
+  FakeEngine engine(tok,
+                    [](int, const WindowSeen&, const DecodingOptions&) { return silent_result(); });
+  LoopCounts counts;
+  run_sequential(engine, almost, {}, &counts);
+  EXPECT_EQ(counts.silent_windows, 0);
+  EXPECT_EQ(engine.decoded.size(), 1u);
+}
+
+TEST(BatchedLoop, DigitalSilenceIsSkippedWithoutTheModel) {
+  const Tokenizer& tok = test::english_tokenizer();
+  LogMel mel = marked_mel(36000);
+  silence_frames(mel, 0, 36000);
+  FakeEngine engine(
+      tok, [](int, const WindowSeen&, const DecodingOptions&) { return result_of({}); }, 4);
+  TranscribeOptions opt;
+  opt.batched = true;
+  opt.batch_size = 4;
+  LoopCounts counts;
+  const TranscriptionResult r = run_batched(engine, mel, opt, &counts);
+  EXPECT_EQ(engine.encode_calls, 0);
+  EXPECT_EQ(counts.silent_windows, 12);
+  EXPECT_TRUE(r.segments.empty());
 }
 
 TEST(SequentialLoop, HighLogprobOverridesNoSpeech) {
@@ -194,9 +249,8 @@ TEST(SequentialLoop, GivenLanguageIsNormalisedAndChecked) {
 
 TEST(SequentialLoop, ClipTimestampsLimitTheWindows) {
   const Tokenizer& tok = test::english_tokenizer();
-  FakeEngine engine(tok, [](int, const WindowSeen&, const DecodingOptions&) {
-    return result_of({});
-  });
+  FakeEngine engine(tok,
+                    [](int, const WindowSeen&, const DecodingOptions&) { return result_of({}); });
   TranscribeOptions opt;
   opt.clip_timestamps = "5,10,40";  // 5-10 s, then 40 s to the end
   run_sequential(engine, marked_mel(5000), opt);
@@ -225,15 +279,20 @@ TEST(SequentialLoop, RejectsAMelThatIsNotAWholeFileMel) {
 
 // --- batched ---------------------------------------------------------------------------------
 
-// A mel of constant loudness with quiet dips at the given frames.
+// A mel of constant loudness with quiet dips at the given frames. Band 0 keeps marked_mel's frame
+// markers (the fake engine reads them); band 1 mirrors them so the mean over bands is unaffected.
 LogMel mel_with_dips(int content, std::initializer_list<int> dips) {
   LogMel mel = marked_mel(content);
-  for (int m = 0; m < mel.n_mels; ++m)
-    for (int f = 0; f < content; ++f) mel.data[static_cast<size_t>(m) * mel.n_frames + f] = 0.5f;
+  auto at = [&](int m, int f) -> float& {
+    return mel.data[static_cast<size_t>(m) * mel.n_frames + f];
+  };
+  for (int f = 0; f < content; ++f) {
+    at(1, f) = -at(0, f);
+    for (int m = 2; m < mel.n_mels; ++m) at(m, f) = 0.5f;
+  }
   for (int d : dips)
-    for (int m = 0; m < mel.n_mels; ++m)
-      for (int f = d - 15; f <= d + 15; ++f)
-        mel.data[static_cast<size_t>(m) * mel.n_frames + f] = -1.0f;
+    for (int m = 2; m < mel.n_mels; ++m)
+      for (int f = d - 15; f <= d + 15; ++f) at(m, f) = -1.0f;
   return mel;
 }
 
@@ -329,9 +388,8 @@ TEST(BatchedLoop, DecodesWindowsTogetherAndFinishesWhatTheModelLeftOut) {
 
 TEST(BatchedLoop, InitialPromptGoesToEveryWindowAndBadBatchIsRejected) {
   const Tokenizer& tok = test::english_tokenizer();
-  FakeEngine engine(tok, [](int, const WindowSeen&, const DecodingOptions&) {
-    return result_of({});
-  }, 4);
+  FakeEngine engine(
+      tok, [](int, const WindowSeen&, const DecodingOptions&) { return result_of({}); }, 4);
   TranscribeOptions opt;
   opt.batched = true;
   opt.batch_size = 16;  // more than the engine holds: runs 4 at a time

@@ -1,6 +1,7 @@
+#include "pipeline/python_text.h"
+
 #include <gtest/gtest.h>
 
-#include "pipeline/python_text.h"
 #include "tessera/error.h"
 
 namespace tessera::pipeline {
@@ -9,10 +10,13 @@ namespace {
 TEST(PythonText, StripRemovesUnicodeWhitespaceOnly) {
   EXPECT_EQ(py_strip("  hello world \n"), "hello world");
   EXPECT_EQ(py_strip("\xc2\xa0\xe3\x80\x80x\xe2\x80\x83"), "x");  // NBSP, ideographic, em space
-  EXPECT_EQ(py_strip("\xe2\x80\x8b" "x"), "\xe2\x80\x8b" "x");  // zero-width space is not space
+  EXPECT_EQ(py_strip("\xe2\x80\x8b"
+                     "x"),
+            "\xe2\x80\x8b"
+            "x");  // zero-width space is not space
   EXPECT_EQ(py_strip(" \t "), "");
   EXPECT_EQ(py_strip(""), "");
-  EXPECT_EQ(py_strip(" \xff "), "\xff");  // invalid UTF-8 is kept, not read past
+  EXPECT_EQ(py_strip(" \xff "), "\xff");        // invalid UTF-8 is kept, not read past
   EXPECT_EQ(py_strip("\xe3\x80"), "\xe3\x80");  // truncated sequence at the end
 }
 
@@ -29,7 +33,7 @@ TEST(PythonText, TailSlicesLikePython) {
   const std::vector<int> v{1, 2, 3, 4};
   EXPECT_EQ(py_tail(v, 2), (std::vector<int>{3, 4}));
   EXPECT_EQ(py_tail(v, 10), v);
-  EXPECT_EQ(py_tail(v, 0), v);                      // [-0:] is the whole list
+  EXPECT_EQ(py_tail(v, 0), v);                             // [-0:] is the whole list
   EXPECT_EQ(py_tail(v, -1), (std::vector<int>{2, 3, 4}));  // [1:]
   EXPECT_EQ(py_tail(v, -9), std::vector<int>{});
 }

@@ -1,14 +1,16 @@
 // transcribe.py's segment splitting and seek arithmetic on synthetic token lists.
-#include <gtest/gtest.h>
-
 #include "pipeline/window_tokens.h"
+
+#include <gtest/gtest.h>
 
 namespace tessera::pipeline {
 namespace {
 
 constexpr int kTs = 50364;  // <|0.00|> of the English-only vocabulary
-constexpr int ts(int steps) { return kTs + steps; }  // <|steps * 0.02|>
-constexpr int kA = 100, kB = 200, kC = 300;          // ordinary text tokens
+constexpr int ts(int steps) {
+  return kTs + steps;
+}  // <|steps * 0.02|>
+constexpr int kA = 100, kB = 200, kC = 300;  // ordinary text tokens
 
 TEST(WindowTokens, FramesToSecondsIsPythonDivision) {
   EXPECT_EQ(frames_to_seconds(0), 0.0);

@@ -26,11 +26,12 @@ TESSERA_AVX2_INLINE void store(float* p, __m256i mask, __m256 v) {
   }
 }
 
-// Epilogue of one row of the tile (16 columns in v0, v1), then the store. Out of line: it runs
-// once per tile, and keeping its GELU out of the k loop's function keeps that loop small.
+// Epilogue of one row of the tile (16 columns in v0, v1) up to GELU, then the store: to C, or
+// with GELU to a 6 x 16 staging tile (the residual may alias C, so C keeps it until the end).
+// Out of line: it runs once per tile and keeps the k loop's function small.
 template <bool kFull>
 __attribute__((noinline)) void finish_row(__m256 v0, __m256 v1, int i, int nr, float* c,
-                                          int64_t ldc, const F32TileEpilogue& ep) {
+                                          int64_t ldc, const F32TileEpilogue& ep, float* staged) {
   const __m256i m0 = tail_mask(nr), m1 = tail_mask(nr - 8);
   float* ci = c + i * ldc;
   if (ep.accumulate) {
@@ -42,8 +43,9 @@ __attribute__((noinline)) void finish_row(__m256 v0, __m256 v1, int i, int nr, f
     v1 = _mm256_add_ps(v1, load<kFull>(ep.bias + 8, m1));
   }
   if (ep.gelu) {
-    v0 = gelu_ps(v0);
-    v1 = gelu_ps(v1);
+    _mm256_store_ps(staged + i * kNR, v0);
+    _mm256_store_ps(staged + i * kNR + 8, v1);
+    return;
   }
   if (ep.residual) {
     const float* ri = ep.residual + i * ep.ldr;
@@ -52,6 +54,26 @@ __attribute__((noinline)) void finish_row(__m256 v0, __m256 v1, int i, int nr, f
   }
   store<kFull>(ci, m0, v0);
   store<kFull>(ci + 8, m1, v1);
+}
+
+// GELU (then the residual) over the staged tile into C, as a loop of independent iterations:
+// GELU is a long dependency chain, and only independent work in flight hides its latency.
+template <bool kFull>
+__attribute__((noinline)) void gelu_tile(int mr, int nr, const float* staged, float* c, int64_t ldc,
+                                         const F32TileEpilogue& ep) {
+  const __m256i m0 = tail_mask(nr), m1 = tail_mask(nr - 8);
+  for (int i = 0; i < mr; ++i) {
+    float* ci = c + i * ldc;
+    __m256 v0 = gelu_ps(_mm256_load_ps(staged + i * kNR));
+    __m256 v1 = gelu_ps(_mm256_load_ps(staged + i * kNR + 8));
+    if (ep.residual) {
+      const float* ri = ep.residual + i * ep.ldr;
+      v0 = _mm256_add_ps(v0, load<kFull>(ri, m0));
+      v1 = _mm256_add_ps(v1, load<kFull>(ri + 8, m1));
+    }
+    store<kFull>(ci, m0, v0);
+    store<kFull>(ci + 8, m1, v1);
+  }
 }
 
 // The accumulators are only ever indexed by constants (the loops over rows are unrolled through
@@ -80,10 +102,13 @@ TESSERA_AVX2_INLINE void tile_rows(std::integer_sequence<int, I...>, int nr, int
     a += kMR;
     b += kNR;
   }
+  alignas(32) float staged[kMR * kNR];
   if (nr == kNR) {
-    (finish_row<true>(acc0[I], acc1[I], I, nr, c, ldc, ep), ...);
+    (finish_row<true>(acc0[I], acc1[I], I, nr, c, ldc, ep, staged), ...);
+    if (ep.gelu) gelu_tile<true>(MR, nr, staged, c, ldc, ep);
   } else {
-    (finish_row<false>(acc0[I], acc1[I], I, nr, c, ldc, ep), ...);
+    (finish_row<false>(acc0[I], acc1[I], I, nr, c, ldc, ep, staged), ...);
+    if (ep.gelu) gelu_tile<false>(MR, nr, staged, c, ldc, ep);
   }
 }
 

@@ -40,13 +40,18 @@ SPLIT_KEYS = ("audio_decode_s", "mel_s", "encoder_s", "decoder_s", "other_s")
 
 
 def cpu_name() -> str:
+    """/proc/cpuinfo's model name with family/model (AMD family 25 model 1 is Zen 3 Milan)."""
+    fields = {}
     try:
         for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+        return platform.processor() or "unknown CPU"
+    flags = set(fields.get("flags", "").split())
+    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
+    return (f"{fields.get('model name', 'unknown CPU')} (family {fields.get('cpu family', '?')} "
+            f"model {fields.get('model', '?')}, {isa}, {os.cpu_count()} logical CPUs)")
 
 
 def inputs_of(names: list) -> dict:

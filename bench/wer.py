@@ -416,6 +416,8 @@ def print_table(clips, configs, show_text=False) -> None:
     keys = []
     for cfg in configs:
         keys += [k for k in cfg["score"]["totals"] if k not in keys]
+    order = ["en", "longform"] + sorted(k for k in keys if len(k) <= 3 and k != "en")
+    keys = [k for k in order if k in keys] + sorted(k for k in keys if k not in order)
     print("-" * (55 + (width + 2) * len(configs)))
     for k in keys:
         cells = []
@@ -423,8 +425,8 @@ def print_table(clips, configs, show_text=False) -> None:
             t = cfg["score"]["totals"].get(k)
             cell = f"{t['rate']:.2f}% ({t['edits']}/{t['units']})" if t else "-"
             cells.append(f"{cell:>{width}}")
-        metric = "CER" if "CER" in k or k in ("ja", "ko", "zh") else "WER"
-        print(f"{'TOTAL ' + k + ' (' + metric + ')':53}  " + "  ".join(cells))
+        name = k if k.startswith("multilingual") else f"{k} ({'CER' if k in ('ja', 'ko', 'zh') else 'WER'})"
+        print(f"{'TOTAL ' + name:53}  " + "  ".join(cells))
     if any(c["kind"] not in COUNTED_KINDS for c in clips):
         print("* not counted in totals (reference is model output or incomplete)")
     if show_text:

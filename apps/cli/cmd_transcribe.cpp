@@ -240,8 +240,8 @@ void run_transcribe(const TranscribeArgs& a) {
       ++failed;
     }
   }
-  if (a.files.size() > 1 && failed < static_cast<int>(a.files.size()))
-    print_summary(std::to_string(a.files.size() - failed) + " files", sum);
+  const int succeeded = static_cast<int>(a.files.size()) - failed;
+  if (succeeded > 1) print_summary(std::to_string(succeeded) + " files", sum);
   std::fprintf(stderr, "tessera: model load %.2f s, compute type %s, %s mode\n", load_ms / 1000.0,
                a.compute_type.c_str(), a.batched ? "batched" : "sequential");
   if (failed > 0)

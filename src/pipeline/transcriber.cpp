@@ -121,6 +121,9 @@ TranscriptionResult transcribe(const std::string& model_dir, const std::string& 
                                const TranscribeOptions& options,
                                TranscriberOptions transcriber_options) {
   if (options.batched) transcriber_options.max_batch = std::max(1, options.batch_size);
+  transcriber_options.max_group =
+      std::max({transcriber_options.max_group, options.decode.beam_size.value_or(1),
+                options.decode.best_of.value_or(1)});
   Transcriber transcriber(Model::load(model_dir), transcriber_options);
   return transcriber.transcribe_file(audio_path, options);
 }

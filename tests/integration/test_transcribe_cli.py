@@ -9,7 +9,8 @@
 - gb0.wav (127 s) with models/tiny.en, sequential and batched: segment times monotonic and inside
   the audio, no segment text repeated (so no text decoded twice across window boundaries), word
   error rate against the official text under 10%.
-- An hour of digital silence (batched and sequential): no text, and quickly.
+- An hour of digital silence (batched and sequential): no text, and quickly (windows that are all
+  digital silence are skipped without running the model).
 
 Env: TESSERA_BIN (the tessera binary), TESSERA_SOURCE_DIR (repo root). Exit 0 pass, 1 fail, 77 skip.
 """

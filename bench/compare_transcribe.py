@@ -82,6 +82,9 @@ def tessera_once(binary, model, clips, ct, opts) -> dict:
         texts = {}
         for c in clips:
             texts[c["id"]] = json.load(open(os.path.join(out, c["id"] + ".json"), encoding="utf-8"))["text"]
+    missing = [c["path"] for c in clips if c["path"] not in per_file]
+    if missing:
+        raise RuntimeError(f"no tessera summary line for {missing[:2]}: {proc.stderr.strip()[-400:]}")
     rows = [per_file[c["path"]] for c in clips]
     res = {k: sum(r[k] for r in rows) for k in ("wall_s",) + SPLIT_KEYS}
     res.update(load_s=load_s, process_s=process_s, windows=sum(r["windows"] for r in rows),
@@ -166,10 +169,14 @@ def main() -> int:
                     "batched": mode == "batched", "batch_size": args.batch_size}
             t_runs, f_runs = [], []
             for _ in range(args.rounds):
-                if binary:
-                    t_runs.append(tessera_once(binary, args.model, inputs[name], ct, opts))
-                if fw:
-                    f_runs.append(fw.once(audios[name], opts))
+                try:
+                    if binary:
+                        t_runs.append(tessera_once(binary, args.model, inputs[name], ct, opts))
+                    if fw:
+                        f_runs.append(fw.once(audios[name], opts))
+                except Exception as e:  # noqa: BLE001 - report the configuration and go on
+                    print(f"{name:9} {ct:5} {decoding:8} {mode:10} | error: {e}", flush=True)
+                    break
             row = {"input": name, "audio_s": seconds[name], "compute_type": ct, "decoding": decoding,
                    "mode": mode, "tessera": t_runs, "faster_whisper": f_runs}
             t_wall = statistics.median(r["wall_s"] for r in t_runs) if t_runs else None

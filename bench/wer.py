@@ -152,11 +152,19 @@ def find_tessera(explicit: str | None = None) -> str | None:
     return None
 
 
-SUMMARY = re.compile(
-    r"^tessera: (?P<name>.+): (?P<audio_s>[\d.]+) s of audio in (?P<wall_s>[\d.]+) s .*?; "
-    r"audio decode (?P<audio_decode_s>[\d.]+) s, mel (?P<mel_s>[\d.]+) s, encoder (?P<encoder_s>[\d.]+) s, "
-    r"decoder (?P<decoder_s>[\d.]+) s, other (?P<other_s>[\d.]+) s; (?P<windows>\d+) windows, "
-    r"(?P<fallbacks>\d+) fallbacks")
+# tessera's per-file summary line on stderr, e.g. "tessera: FILE: 127.4 s of audio in 37.70 s (3.4x
+# realtime); audio decode 0.11 s, mel 0.25 s, encoder 21.47 s, decoder 15.77 s, other 0.08 s; 5 windows
+# encoded, 0 fallbacks, ...". Fields are matched one by one so that added fields do not break parsing.
+SUMMARY = re.compile(r"^tessera: (?P<name>.+): (?P<audio_s>[\d.]+) s of audio in (?P<wall_s>[\d.]+) s\b")
+SUMMARY_FIELDS = {
+    "audio_decode_s": re.compile(r"audio decode ([\d.]+) s"),
+    "mel_s": re.compile(r"\bmel ([\d.]+) s"),
+    "encoder_s": re.compile(r"\bencoder ([\d.]+) s"),
+    "decoder_s": re.compile(r"\bdecoder ([\d.]+) s"),
+    "other_s": re.compile(r"\bother ([\d.]+) s"),
+    "windows": re.compile(r"(\d+) windows"),
+    "fallbacks": re.compile(r"(\d+) fallbacks"),
+}
 LOAD = re.compile(r"^tessera: model load (?P<load_s>[\d.]+) s")
 
 
@@ -164,12 +172,16 @@ def parse_summaries(stderr: str) -> tuple[dict, float | None]:
     """Per-file time split from tessera's summary lines (keyed by the name printed) and the load time."""
     per_file, load_s = {}, None
     for line in stderr.splitlines():
-        m = SUMMARY.match(line.strip())
+        line = line.strip()
+        m = SUMMARY.match(line)
         if m:
-            d = m.groupdict()
-            name = d.pop("name")
-            per_file[name] = {k: float(v) for k, v in d.items()}
-        m = LOAD.match(line.strip())
+            row = {"audio_s": float(m.group("audio_s")), "wall_s": float(m.group("wall_s"))}
+            tail = line[m.end():]
+            for key, rx in SUMMARY_FIELDS.items():
+                f = rx.search(tail)
+                row[key] = float(f.group(1)) if f else 0.0
+            per_file[m.group("name")] = row
+        m = LOAD.match(line)
         if m:
             load_s = float(m.group("load_s"))
     return per_file, load_s

@@ -251,7 +251,15 @@ def main() -> int:
         print(f"SKIP: model folders missing: {missing} (scripts/fetch-model)")
         return SKIP
     ensure_normalizer_python()
+    import textnorm
     import wer
+    # The scorer itself: one substitution + one insertion; Mr./numbers normalized as openai-whisper does.
+    selfcheck = [textnorm.score("a b c", "a x c d", "en") == (2, 3),
+                 textnorm.score("MISTER QUILTER IN EIGHTEEN THIRTEEN", "Mr. Quilter, in 1813.", "en") == (0, 4),
+                 textnorm.score("广州市", "广州 市。", "zh") == (0, 3)]
+    if not all(selfcheck):
+        print(f"FAIL scorer self-check {selfcheck}")
+        return 1
     binary = wer.find_tessera()
     if binary is None:
         print("SKIP: no tessera binary with a `transcribe` command (set TESSERA_BIN)")

@@ -86,7 +86,9 @@ struct FallbackOptions {
 struct DecodingSessionOptions {
   ComputeType compute_type = ComputeType::F32;
   int threads = 0;
-  int max_windows = 1;               // windows decoded together; more jobs are run in rounds
+  // Windows decoded together. With more jobs, a window slot that finishes takes the next job at
+  // the next step (continuous batching), so the batch stays full.
+  int max_windows = 1;
   int max_group = 5;                 // most beams / samples per window
   std::optional<DType> cache_dtype;  // see DecoderOptions
 };
@@ -107,6 +109,7 @@ class DecodingSession {
   std::vector<std::vector<LanguageProbability>> detect_language(
       std::span<const float* const> audio_features);
 
+  // Results in job order. Every job's options are checked first (tessera::Error on bad ones).
   std::vector<DecodingResult> decode(std::span<const DecodingJob> jobs);
   DecodingResult decode(const float* audio_features, const DecodingOptions& options);
   // For each job, decode at each temperature in turn until the result passes the thresholds (or

@@ -11,7 +11,8 @@
 
 #include "decoder/attention.h"
 #include "decoder/decoder_weights.h"
-#include "model/half.h"
+#include "decoder/kv_store.h"
+#include "decoder/sequence_slots.h"
 #include "runtime/aligned_buffer.h"
 #include "runtime/device.h"
 #include "runtime/thread_pool.h"
@@ -50,17 +51,9 @@ struct Decoder::Impl {
   ThreadPool pool;
   decoder::DecoderWeights w;
 
-  // Caches in attention.h's per-head layout, padded to whole key tiles (cap_* positions):
-  // self-attention [phys][layer] { K tiles of every head, V rows of every head } and
-  // cross-attention [window][layer] { the same over the encoder frames }.
-  int cap_ctx = 0, cap_audio = 0;
-  bool half = false;             // caches hold IEEE half precision instead of float32
-  size_t esize = 4;              // bytes per cached element
-  AlignedBuffer<float> self_kv;  // raw storage, addressed in bytes
-  AlignedBuffer<float> cross_kv;
-  std::vector<int> phys_of;      // sequence slot -> physical cache slot
-  std::vector<int> slot_len;     // per physical slot
-  std::vector<int> slot_window;  // per physical slot; -1: unbound
+  // Self-attention keys/values per physical sequence slot; cross-attention per window slot.
+  std::unique_ptr<decoder::KvStore> self_kv, cross_kv;
+  decoder::SequenceSlots slots;  // sequence -> physical self-attention slot, length, window
   std::vector<char> window_ready;
 
   // Activations (device memory).
@@ -72,7 +65,7 @@ struct Decoder::Impl {
   std::vector<int> seg_of_window_count, seg_window_start, window_rows, active_windows;
   std::vector<int> extra_index;  // per input: index among the extra rows, or -1
   std::vector<int> gather_rows;  // chunk rows to project, last rows then extra rows
-  std::vector<int64_t> seq_stamp, phys_stamp, claim_stamp;
+  std::vector<int64_t> seq_stamp;
   int64_t stamp = 0;
   int out_rows = 0;
   std::span<const StepInput> cur_inputs;
@@ -81,17 +74,14 @@ struct Decoder::Impl {
   AlignedBuffer<float> scores;
   int64_t score_stride;
 
-  // Reorder plan.
-  std::vector<int> src_phys, new_phys, free_slots;
-  struct CopyJob {
-    int from, to, len;
-  };
-  std::vector<CopyJob> copies;
-
   DecoderStats stats;
 
   Impl(std::shared_ptr<const Model> m, DecoderOptions o)
-      : model(std::move(m)), opt(o), cfg(model->config), pool(o.threads) {
+      : model(std::move(m)),
+        opt(o),
+        cfg(model->config),
+        pool(o.threads),
+        slots(std::clamp(o.max_sequences, 1, kMaxSequences)) {
     d = cfg.n_text_state;
     heads = cfg.n_text_head;
     n_ctx = cfg.n_text_ctx;
@@ -127,22 +117,15 @@ struct Decoder::Impl {
     max_out_rows = 2 * opt.max_sequences;
     w = decoder::pack_decoder(*model, *device, std::max(max_rows, max_out_rows));
 
-    const size_t L = w.layers.size();
-    cap_ctx = decoder::padded_positions(n_ctx);
-    cap_audio = decoder::padded_positions(n_audio);
+    const int L = static_cast<int>(w.layers.size());
     if (!opt.cache_dtype)
       opt.cache_dtype = opt.compute_type == ComputeType::F32 ? DType::F32 : DType::F16;
     if (*opt.cache_dtype != DType::F32 && *opt.cache_dtype != DType::F16)
       throw Error("Decoder: cache_dtype must be float32 or float16, got " +
                   std::string(dtype_name(*opt.cache_dtype)));
-    half = *opt.cache_dtype == DType::F16;
-    esize = half ? 2 : 4;
-    self_kv.resize((static_cast<size_t>(opt.max_sequences) * L * 2 * d * cap_ctx * esize + 3) / 4);
-    cross_kv.resize((static_cast<size_t>(opt.max_windows) * L * 2 * d * cap_audio * esize + 3) / 4);
-    phys_of.resize(opt.max_sequences);
-    for (int i = 0; i < opt.max_sequences; ++i) phys_of[i] = i;
-    slot_len.assign(opt.max_sequences, 0);
-    slot_window.assign(opt.max_sequences, -1);
+    const bool half = *opt.cache_dtype == DType::F16;
+    self_kv = std::make_unique<decoder::KvStore>(opt.max_sequences, L, d, heads, n_ctx, half);
+    cross_kv = std::make_unique<decoder::KvStore>(opt.max_windows, L, d, heads, n_audio, half);
     window_ready.assign(opt.max_windows, 0);
 
     const size_t rows = max_rows;
@@ -165,14 +148,8 @@ struct Decoder::Impl {
     extra_index.assign(opt.max_sequences, -1);
     gather_rows.assign(max_out_rows, 0);
     seq_stamp.assign(opt.max_sequences, 0);
-    phys_stamp.assign(opt.max_sequences, 0);
-    claim_stamp.assign(opt.max_sequences, 0);
-    src_phys.assign(opt.max_sequences, 0);
-    new_phys.assign(opt.max_sequences, 0);
-    free_slots.assign(opt.max_sequences, 0);
-    copies.assign(opt.max_sequences, CopyJob{});
 
-    score_stride = std::max(cap_audio, cap_ctx);
+    score_stride = std::max(decoder::padded_positions(n_audio), decoder::padded_positions(n_ctx));
     scores.resize(static_cast<size_t>(pool.size()) * decoder::kAttentionBlockRows * score_stride);
   }
 
@@ -188,34 +165,6 @@ struct Decoder::Impl {
     }
   }
 
-  using Byte = unsigned char;
-  Byte* self_slot(int phys, int layer) {
-    return reinterpret_cast<Byte*>(self_kv.data()) +
-           (static_cast<size_t>(phys) * w.layers.size() + layer) * 2 * d * cap_ctx * esize;
-  }
-  Byte* cross_slot(int window, int layer) {
-    return reinterpret_cast<Byte*>(cross_kv.data()) +
-           (static_cast<size_t>(window) * w.layers.size() + layer) * 2 * d * cap_audio * esize;
-  }
-  // Head hd's keys and values inside a slot of `cap` positions.
-  Byte* head_keys(Byte* slot, int cap, int hd) const {
-    return slot + static_cast<size_t>(hd) * cap * dh * esize;
-  }
-  Byte* head_values(Byte* slot, int cap, int hd) const {
-    return slot + (static_cast<size_t>(d) * cap + static_cast<size_t>(hd) * cap * dh) * esize;
-  }
-  decoder::HeadKv head_kv(Byte* slot, int cap, int hd) const {
-    return {head_keys(slot, cap, hd), head_values(slot, cap, hd), half};
-  }
-  // Stores n floats at element `index` of a cache region, converting for a half cache.
-  void put(Byte* base, size_t index, const float* src, int n) const {
-    if (half) {
-      uint16_t* dst = reinterpret_cast<uint16_t*>(base) + index;
-      for (int i = 0; i < n; ++i) dst[i] = fp32_to_fp16(src[i]);
-    } else {
-      std::memcpy(reinterpret_cast<float*>(base) + index, src, sizeof(float) * n);
-    }
-  }
   View view(float* p, int64_t rows, int64_t cols) const { return {p, rows, cols, cols}; }
 
   template <typename F>
@@ -247,17 +196,12 @@ struct Decoder::Impl {
       const View e = view(enc, n_audio, d);
       for (size_t l = 0; l < w.layers.size(); ++l) {
         const decoder::LayerWeights& lw = w.layers[l];
-        Byte* slot = cross_slot(window, static_cast<int>(l));
         device->linear(*lw.cross_kv, e, view(kvtmp, n_audio, 2 * d), {.bias = lw.cross_kv_bias});
-        // (n_audio x 2d) rows of k;v -> each head's key tiles and value rows.
-        pool.run(heads, [&](int64_t task, int) {
-          const int hd = static_cast<int>(task);
-          Byte* k = head_keys(slot, cap_audio, hd);
-          Byte* v = head_values(slot, cap_audio, hd);
-          for (int p = 0; p < n_audio; ++p) {
-            const float* row = kvtmp + static_cast<size_t>(p) * 2 * d + hd * dh;
-            for (int c = 0; c < dh; ++c) put(k, decoder::key_offset(p, c, dh), row + c, 1);
-            put(v, static_cast<size_t>(p) * dh, row + d, dh);
+        // (n_audio x 2d) rows of k;v -> the window's key tiles and value rows.
+        pool.parallel_for(n_audio, decoder::kKeyTile, [&](int64_t p0, int64_t p1, int) {
+          for (int64_t p = p0; p < p1; ++p) {
+            const float* row = kvtmp + static_cast<size_t>(p) * 2 * d;
+            cross_kv->write(window, static_cast<int>(l), static_cast<int>(p), row, row + d);
           }
         });
       }
@@ -285,15 +229,14 @@ struct Decoder::Impl {
       seq_stamp[in.sequence] = stamp;
       const int n = static_cast<int>(in.tokens.size());
       if (n == 0) throw Error("Decoder::step: sequence " + str(in.sequence) + " has no new tokens");
-      const int phys = phys_of[in.sequence];
-      const int wnd = slot_window[phys];
+      const int wnd = slots.window(in.sequence);
       if (wnd < 0) throw Error("Decoder::step: sequence " + str(in.sequence) + " is not bound");
       if (!window_ready[wnd])
         throw Error("Decoder::step: window " + str(wnd) + " of sequence " + str(in.sequence) +
                     " has no audio (set_audio)");
-      if (in.tokens.size() > static_cast<size_t>(n_ctx - slot_len[phys]))
+      if (in.tokens.size() > static_cast<size_t>(n_ctx - slots.length(in.sequence)))
         throw Error("Decoder::step: sequence " + str(in.sequence) + " would hold " +
-                    str(slot_len[phys] + static_cast<int64_t>(in.tokens.size())) +
+                    str(slots.length(in.sequence) + static_cast<int64_t>(in.tokens.size())) +
                     " tokens, more than n_text_ctx " + str(n_ctx));
       for (int t : in.tokens)
         if (t < 0 || t >= n_vocab)
@@ -315,9 +258,10 @@ struct Decoder::Impl {
         const StepInput& in = inputs[in_i];
         const int n = static_cast<int>(in.tokens.size());
         const int take = std::min(n - tok_off, max_rows - rows);
-        const int phys = phys_of[in.sequence];
-        segs[nseg++] = {in_i, phys, slot_window[phys], slot_len[phys] + tok_off, tok_off,
-                        take, rows};
+        const int phys = slots.phys(in.sequence);
+        segs[nseg++] = {
+            in_i, phys, slots.window(in.sequence), slots.length(in.sequence) + tok_off, tok_off,
+            take, rows};
         rows += take;
         tok_off += take;
         if (tok_off == n) {
@@ -328,8 +272,7 @@ struct Decoder::Impl {
       run_chunk(nseg, rows);
       project_chunk(nseg, n_in);
     }
-    for (const StepInput& in : inputs)
-      slot_len[phys_of[in.sequence]] += static_cast<int>(in.tokens.size());
+    for (const StepInput& in : inputs) slots.grow(in.sequence, static_cast<int>(in.tokens.size()));
     ++stats.steps;
     stats.tokens += total_tokens;
     stats.logit_rows += out_rows;
@@ -415,17 +358,9 @@ struct Decoder::Impl {
   void append_kv(int nseg, int layer) {
     run_tasks(nseg, 0, [&](int64_t s, int) {
       const Segment& sg = segs[s];
-      Byte* slot = self_slot(sg.phys, layer);
       for (int k = 0; k < sg.n; ++k) {
         const float* row = qkv + static_cast<size_t>(sg.row0 + k) * 3 * d;
-        const int pos = sg.pos0 + k;
-        for (int hd = 0; hd < heads; ++hd) {
-          Byte* kh = head_keys(slot, cap_ctx, hd);
-          for (int c = 0; c < dh; ++c)
-            put(kh, decoder::key_offset(pos, c, dh), row + d + hd * dh + c, 1);
-          put(head_values(slot, cap_ctx, hd), static_cast<size_t>(pos) * dh, row + 2 * d + hd * dh,
-              dh);
-        }
+        self_kv->write(sg.phys, layer, sg.pos0 + k, row + d, row + 2 * d);
       }
     });
   }
@@ -438,7 +373,7 @@ struct Decoder::Impl {
     run_tasks(static_cast<int64_t>(nseg) * heads, work, [&](int64_t task, int thread) {
       const Segment& sg = segs[task / heads];
       const int hd = static_cast<int>(task % heads);
-      const decoder::HeadKv kv = head_kv(self_slot(sg.phys, layer), cap_ctx, hd);
+      const decoder::HeadKv kv = self_kv->head(sg.phys, layer, hd);
       float* sc =
           scores.data() + static_cast<size_t>(thread) * decoder::kAttentionBlockRows * score_stride;
       const float* qp[decoder::kAttentionBlockRows];
@@ -462,7 +397,7 @@ struct Decoder::Impl {
     run_tasks(static_cast<int64_t>(n_active) * heads, work, [&](int64_t task, int thread) {
       const int wnd = active_windows[task / heads];
       const int hd = static_cast<int>(task % heads);
-      const decoder::HeadKv kv = head_kv(cross_slot(wnd, layer), cap_audio, hd);
+      const decoder::HeadKv kv = cross_kv->head(wnd, layer, hd);
       float* sc =
           scores.data() + static_cast<size_t>(thread) * decoder::kAttentionBlockRows * score_stride;
       const float* qp[decoder::kAttentionBlockRows];
@@ -531,70 +466,18 @@ struct Decoder::Impl {
   // ---- reorder --------------------------------------------------------------------------------
 
   void reorder(std::span<const int> dst, std::span<const int> src) {
-    if (dst.size() != src.size())
-      throw Error("Decoder::reorder: " + str(static_cast<int64_t>(dst.size())) +
-                  " destinations for " + str(static_cast<int64_t>(src.size())) + " sources");
-    const int n = static_cast<int>(dst.size());
-    if (n > opt.max_sequences) throw Error("Decoder::reorder: more entries than sequence slots");
-    ++stamp;
-    for (int i = 0; i < n; ++i) {
-      check_sequence(dst[i], "reorder");
-      check_sequence(src[i], "reorder");
-      if (seq_stamp[dst[i]] == stamp)
-        throw Error("Decoder::reorder: destination sequence " + str(dst[i]) + " given twice");
-      seq_stamp[dst[i]] = stamp;
-    }
-    // Physical slots of the destinations are up for reuse. The first destination that names a
-    // source whose slot is among them takes the slot as is; the others get a copy in a slot that
-    // no source needs.
-    for (int i = 0; i < n; ++i) {
-      src_phys[i] = phys_of[src[i]];
-      phys_stamp[phys_of[dst[i]]] = stamp;
-    }
-    for (int i = 0; i < n; ++i) {
-      const int p = src_phys[i];
-      new_phys[i] = -1;
-      if (phys_stamp[p] == stamp && claim_stamp[p] != stamp) {
-        claim_stamp[p] = stamp;
-        new_phys[i] = p;
-      }
-    }
-    int n_free = 0;
-    for (int i = 0; i < n; ++i) {
-      const int p = phys_of[dst[i]];
-      if (claim_stamp[p] != stamp) free_slots[n_free++] = p;
-    }
-    int n_copies = 0, next_free = 0;
-    for (int i = 0; i < n; ++i) {
-      if (new_phys[i] >= 0) continue;
-      const int to = free_slots[next_free++];
-      copies[n_copies++] = {src_phys[i], to, slot_len[src_phys[i]]};
-      new_phys[i] = to;
-    }
-    timed(&DecoderStageMs::reorder, [&] { run_copies(n_copies); });
-    for (int c = 0; c < n_copies; ++c) {
-      slot_len[copies[c].to] = slot_len[copies[c].from];
-      slot_window[copies[c].to] = slot_window[copies[c].from];
-    }
-    for (int i = 0; i < n; ++i) phys_of[dst[i]] = new_phys[i];
+    const std::span<const decoder::SequenceSlots::Copy> copies = slots.plan(dst, src);
+    timed(&DecoderStageMs::reorder, [&] { run_copies(copies); });
+    slots.commit(dst);
   }
 
-  void run_copies(int n_copies) {
+  void run_copies(std::span<const decoder::SequenceSlots::Copy> copies) {
     const int L = static_cast<int>(w.layers.size());
     int64_t bytes = 0;
-    for (int c = 0; c < n_copies; ++c) bytes += static_cast<int64_t>(copies[c].len) * 2 * d * L * 4;
-    run_tasks(static_cast<int64_t>(n_copies) * L, bytes / 8, [&](int64_t task, int) {
-      const CopyJob& cj = copies[task / L];
-      const int layer = static_cast<int>(task % L);
-      if (cj.len == 0) return;
-      Byte* from = self_slot(cj.from, layer);
-      Byte* to = self_slot(cj.to, layer);
-      const size_t key_bytes = static_cast<size_t>(decoder::padded_positions(cj.len)) * dh * esize;
-      const size_t value_bytes = static_cast<size_t>(cj.len) * dh * esize;
-      for (int hd = 0; hd < heads; ++hd) {
-        std::memcpy(head_keys(to, cap_ctx, hd), head_keys(from, cap_ctx, hd), key_bytes);
-        std::memcpy(head_values(to, cap_ctx, hd), head_values(from, cap_ctx, hd), value_bytes);
-      }
+    for (const auto& c : copies) bytes += static_cast<int64_t>(c.len) * 2 * d * L * 4;
+    run_tasks(static_cast<int64_t>(copies.size()) * L, bytes / 8, [&](int64_t task, int) {
+      const auto& c = copies[task / L];
+      self_kv->copy(c.from, c.to, static_cast<int>(task % L), c.len);
     });
   }
 };
@@ -632,19 +515,17 @@ void Decoder::set_audio(int window, const float* encoder_output) {
 void Decoder::bind(int sequence, int window) {
   impl_->check_sequence(sequence, "bind");
   impl_->check_window(window, "bind");
-  const int phys = impl_->phys_of[sequence];
-  impl_->slot_len[phys] = 0;
-  impl_->slot_window[phys] = window;
+  impl_->slots.bind(sequence, window);
 }
 
 int Decoder::length(int sequence) const {
   impl_->check_sequence(sequence, "length");
-  return impl_->slot_len[impl_->phys_of[sequence]];
+  return impl_->slots.length(sequence);
 }
 
 int Decoder::window_of(int sequence) const {
   impl_->check_sequence(sequence, "window_of");
-  return impl_->slot_window[impl_->phys_of[sequence]];
+  return impl_->slots.window(sequence);
 }
 
 float* Decoder::step(std::span<const StepInput> inputs) {
@@ -666,7 +547,7 @@ void Decoder::reset_stats() {
 }
 
 size_t Decoder::cache_bytes() const {
-  return (impl_->self_kv.size() + impl_->cross_kv.size()) * sizeof(float);  // raw storage
+  return impl_->self_kv->bytes() + impl_->cross_kv->bytes();
 }
 
 }  // namespace tessera

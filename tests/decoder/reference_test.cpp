@@ -18,9 +18,20 @@
 namespace tessera {
 namespace {
 
+// The live run (the script's own JSON) compares every entry; the stored fixture only the short
+// English clips, so the default suite stays fast.
+const char* live_reference() {
+  const char* env = std::getenv("TESSERA_DECODER_REFERENCE");
+  return env && *env ? env : nullptr;
+}
+
 std::string reference_path() {
-  if (const char* env = std::getenv("TESSERA_DECODER_REFERENCE"); env && *env) return env;
+  if (const char* live = live_reference()) return live;
   return test::repo_path("tests/decoder/data/openai_whisper_decodes.json");
+}
+
+bool quick_clip(const std::string& clip) {
+  return clip == "jfk.wav" || clip == "1272-128104-0000.wav" || clip == "61-70968-0002.wav";
 }
 
 TEST(DecoderReference, MatchesOpenaiWhisper) {
@@ -35,7 +46,7 @@ TEST(DecoderReference, MatchesOpenaiWhisper) {
   int compared = 0;
   for (const auto& e : ref.at("entries")) {
     const std::string model = e.at("model"), clip = e.at("clip"), mode = e.at("mode");
-    if (!test::shared_model(model)) continue;
+    if (!test::shared_model(model) || (!live_reference() && !quick_clip(clip))) continue;
     auto& session = sessions[model];
     if (!session)
       session =

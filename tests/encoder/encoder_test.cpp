@@ -3,30 +3,14 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
-#include <new>
 #include <random>
 
+#include "support/heap_counter.h"
 #include "support/test_paths.h"
 #include "tessera/error.h"
 #include "tessera/mel.h"
-
-// Counts every C++ heap allocation in this test binary, so a test can assert a hot path makes none.
-namespace {
-std::atomic<long> g_allocations{0};
-}
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace tessera {
 namespace {
@@ -83,10 +67,10 @@ TEST_F(EncoderOnTinyEn, NoAllocationOrFreshPageAfterWarmUp) {
   Encoder enc(model_, {.compute_type = ComputeType::F32, .threads = 2, .max_batch = 1});
   std::vector<float> mel = random_mel(80, 3), out(1500 * 384);
   enc.encode(mel.data(), 1, out.data());  // warm-up
-  long allocs = g_allocations.load(), faults = minor_faults();
+  long allocs = test::heap_allocations(), faults = minor_faults();
   enc.encode(mel.data(), 1, out.data());
   enc.encode(mel.data(), 1, out.data());
-  EXPECT_EQ(g_allocations.load() - allocs, 0) << "heap allocations during encode";
+  EXPECT_EQ(test::heap_allocations() - allocs, 0) << "heap allocations during encode";
   EXPECT_EQ(minor_faults() - faults, 0) << "fresh pages touched during encode";
 }
 

@@ -3,10 +3,9 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "kernels/peak_probe.h"
@@ -57,7 +56,8 @@ void run_bench(const BenchArgs& a) {
     for (const std::string& ct : split(a.compute_types)) {
       for (const std::string& batch_s : split(a.batches)) {
         const int batch = std::stoi(batch_s);
-        EncoderOptions opts{.compute_type = parse_compute_type(ct), .threads = threads, .max_batch = batch};
+        EncoderOptions opts{
+            .compute_type = parse_compute_type(ct), .threads = threads, .max_batch = batch};
         Encoder enc(model, opts);
         std::vector<float> mel;
         for (int b = 0; b < batch; ++b) mel.insert(mel.end(), window.begin(), window.end());
@@ -68,14 +68,18 @@ void run_bench(const BenchArgs& a) {
         for (int i = 0; i < std::max(1, a.runs); ++i) {
           auto t0 = std::chrono::steady_clock::now();
           enc.encode(mel.data(), batch, out.data());
-          ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() /
-                       batch);
+          ms.push_back(
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count() /
+              batch);
         }
         std::sort(ms.begin(), ms.end());
         const double median = ms[ms.size() / 2];
         const double gops = enc.ops_per_window() / (median * 1e6);
         const bool int8 = enc.compute_type() == ComputeType::Int8;
-        const double peak_gops = int8 ? peak.int8_gops : peak.fp32_gflops;
+        // int8 runs its GEMMs as W8A16 (vpmaddwd on AVX2), so that is the peak it is held to.
+        const double peak_gops = int8 ? peak.int16_gops : peak.fp32_gflops;
+        const std::string peak_isa = peak.isa + (int8 ? " vpmaddwd s16" : " fma fp32");
         const EncoderStats st = enc.stats();
         const double per = 1.0 / (static_cast<double>(st.windows));
         nlohmann::json j = {
@@ -92,7 +96,7 @@ void run_bench(const BenchArgs& a) {
             {"realtime_factor", 30000.0 / median},
             {"gop_per_window", enc.ops_per_window() / 1e9},
             {"achieved_gops", gops},
-            {"peak_isa", peak.isa},
+            {"peak_isa", peak_isa},
             {"peak_gops", peak_gops},
             {"peak_fraction", peak_gops > 0 ? gops / peak_gops : 0},
             {"stages_ms_per_window",
@@ -116,10 +120,12 @@ void run_bench(const BenchArgs& a) {
 }  // namespace
 
 void add_bench_encoder_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench-encoder", "Benchmark the encoder; prints one JSON line per configuration");
+  auto* cmd = app.add_subcommand("bench-encoder",
+                                 "Benchmark the encoder; prints one JSON line per configuration");
   auto a = std::make_shared<BenchArgs>();
   cmd->add_option("-m,--model", a->model, "Model folder")->required();
-  cmd->add_option("-f,--file", a->audio, "Audio file whose first 30 s window is encoded (default: random mel)");
+  cmd->add_option("-f,--file", a->audio,
+                  "Audio file whose first 30 s window is encoded (default: random mel)");
   cmd->add_option("--compute-type", a->compute_types, "Comma-separated: auto, fp32, bf16, int8");
   cmd->add_option("--threads", a->threads, "Comma-separated thread counts (0: physical cores)");
   cmd->add_option("--batch", a->batches, "Comma-separated windows per call (1..64)");

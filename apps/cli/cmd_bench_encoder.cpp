@@ -108,6 +108,7 @@ void run_bench(const BenchArgs& a) {
               {"mlp", st.stage_ms.mlp * per},
               {"other", st.stage_ms.other * per}}},
             {"kernels", enc.kernel_summary()},
+            {"kernel_image_mb", static_cast<double>(enc.weight_bytes()) / (1 << 20)},
             {"peak_rss_mb", peak_rss_mb()},
         };
         std::printf("%s\n", j.dump().c_str());

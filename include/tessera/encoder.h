@@ -53,6 +53,9 @@ class Encoder {
   int d_model() const;
   ComputeType compute_type() const;
   std::string kernel_summary() const;  // names of the kernels chosen
+  // Bytes of the kernel image: every weight, packed for the chosen kernels, in one read-only
+  // region.
+  size_t weight_bytes() const;
 
   // mel: `batch` windows, each n_mels x 3000 row-major, back to back.
   // out: `batch` x 1500 x d_model. 1 <= batch <= max_batch.

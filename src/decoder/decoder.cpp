@@ -116,6 +116,7 @@ struct Decoder::Impl {
     max_rows = opt.max_step_tokens;
     max_out_rows = 2 * opt.max_sequences;
     w = decoder::pack_decoder(*model, *device, std::max(max_rows, max_out_rows));
+    device->seal_weights();
 
     const int L = static_cast<int>(w.layers.size());
     if (!opt.cache_dtype)

@@ -29,14 +29,14 @@ struct Encoder::Impl {
   int n_mels, d, heads, ctx, in_frames;
 
   // Activation plan, sized for options.max_batch windows and allocated (touched) once.
-  float* mel_in;   // per window: n_mels x in_frames, channel-major as given
-  float* mel_t;    // per window: (in_frames + 2) x n_mels, time-major, zero rows at both ends
-  float* conv1;    // per window: (in_frames + 2) x d, zero rows at both ends
-  float* x;        // residual stream: batch*ctx x d
-  float* normed;   // LayerNorm output: batch*ctx x d
-  float* attn;     // attention output: batch*ctx x d
-  float* wide;     // q;k;v (3d) or MLP hidden (4d): batch*ctx x 4d
-  float* result;   // final LayerNorm output: batch*ctx x d
+  float* mel_in;  // per window: n_mels x in_frames, channel-major as given
+  float* mel_t;   // per window: (in_frames + 2) x n_mels, time-major, zero rows at both ends
+  float* conv1;   // per window: (in_frames + 2) x d, zero rows at both ends
+  float* x;       // residual stream: batch*ctx x d
+  float* normed;  // LayerNorm output: batch*ctx x d
+  float* attn;    // attention output: batch*ctx x d
+  float* wide;    // q;k;v (3d) or MLP hidden (4d): batch*ctx x 4d
+  float* result;  // final LayerNorm output: batch*ctx x d
 
   mutable std::mutex stats_mu;
   EncoderStats stats;
@@ -58,6 +58,7 @@ struct Encoder::Impl {
       throw Error("encoder max_batch must be in 1..64, got " + std::to_string(options.max_batch));
     device = make_cpu_device(options.compute_type, options.threads);
     w = encoder::pack_encoder(*model, *device, options.max_batch);
+    device->seal_weights();
     const size_t b = options.max_batch, rows = b * ctx;
     mel_in = device->allocate(b * n_mels * in_frames);
     mel_t = device->allocate(b * (in_frames + 2) * n_mels);
@@ -70,14 +71,17 @@ struct Encoder::Impl {
     call_ms.assign(kStatsWindow, 0.0);
   }
 
-  View rows_of(float* p, int64_t rows, int64_t cols, int64_t ld) const { return {p, rows, cols, ld}; }
+  View rows_of(float* p, int64_t rows, int64_t cols, int64_t ld) const {
+    return {p, rows, cols, ld};
+  }
 
   // Times one stage into stage_ms (a steady_clock read costs ~20 ns; an encode has ~100 stages).
   template <typename F>
   void timed(double EncoderStageMs::*stage, F&& f) {
     auto t0 = std::chrono::steady_clock::now();
     f();
-    stage_acc.*stage += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    stage_acc.*stage +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
 
   void run(const float* mel, int batch, float* out) {
@@ -85,15 +89,19 @@ struct Encoder::Impl {
     using S = EncoderStageMs;
     const int64_t rows = static_cast<int64_t>(batch) * ctx;
     const float scale = 1.0f / std::sqrt(static_cast<float>(d / heads));
-    timed(&S::other, [&] { dev.copy_in(mel, static_cast<size_t>(batch) * n_mels * in_frames, mel_in); });
+    timed(&S::other,
+          [&] { dev.copy_in(mel, static_cast<size_t>(batch) * n_mels * in_frames, mel_in); });
     timed(&S::conv_stem, [&] {
       for (int b = 0; b < batch; ++b) conv_stem(b);
     });
     const View xs = rows_of(x, rows, d, d), ns = rows_of(normed, rows, d, d);
     const View hidden = rows_of(wide, rows, 4 * d, 4 * d);
     for (const encoder::LayerWeights& l : w.layers) {
-      timed(&S::layer_norm, [&] { dev.layer_norm(xs, l.attn_ln_gamma, l.attn_ln_beta, kLayerNormEps, ns); });
-      timed(&S::qkv, [&] { dev.linear(*l.qkv, ns, rows_of(wide, rows, 3 * d, 3 * d), {.bias = l.qkv_bias}); });
+      timed(&S::layer_norm,
+            [&] { dev.layer_norm(xs, l.attn_ln_gamma, l.attn_ln_beta, kLayerNormEps, ns); });
+      timed(&S::qkv, [&] {
+        dev.linear(*l.qkv, ns, rows_of(wide, rows, 3 * d, 3 * d), {.bias = l.qkv_bias});
+      });
       timed(&S::attention, [&] {
         for (int b = 0; b < batch; ++b) {
           float* q = wide + static_cast<size_t>(b) * ctx * 3 * d;
@@ -105,14 +113,16 @@ struct Encoder::Impl {
       timed(&S::out_proj, [&] {
         dev.linear(*l.out, rows_of(attn, rows, d, d), xs, {.bias = l.out_bias, .residual = xs});
       });
-      timed(&S::layer_norm, [&] { dev.layer_norm(xs, l.mlp_ln_gamma, l.mlp_ln_beta, kLayerNormEps, ns); });
+      timed(&S::layer_norm,
+            [&] { dev.layer_norm(xs, l.mlp_ln_gamma, l.mlp_ln_beta, kLayerNormEps, ns); });
       timed(&S::mlp, [&] {
         dev.linear(*l.fc1, ns, hidden, {.bias = l.fc1_bias, .gelu = true});
         dev.linear(*l.fc2, hidden, xs, {.bias = l.fc2_bias, .residual = xs});
       });
     }
     timed(&S::layer_norm, [&] {
-      dev.layer_norm(xs, w.ln_post_gamma, w.ln_post_beta, kLayerNormEps, rows_of(result, rows, d, d));
+      dev.layer_norm(xs, w.ln_post_gamma, w.ln_post_beta, kLayerNormEps,
+                     rows_of(result, rows, d, d));
     });
     timed(&S::other, [&] { dev.copy_out(result, static_cast<size_t>(rows) * d, out); });
   }
@@ -127,11 +137,13 @@ struct Encoder::Impl {
     dev.transpose(mel_in + static_cast<size_t>(b) * n_mels * in_frames, n_mels, in_frames,
                   rows_of(mt + n_mels, in_frames, n_mels, n_mels));
     float* h = conv1 + static_cast<size_t>(b) * (in_frames + 2) * d;
-    dev.linear(*w.conv1, rows_of(mt, in_frames, 3 * n_mels, n_mels), rows_of(h + d, in_frames, d, d),
-               {.bias = w.conv1_bias, .gelu = true});
+    dev.linear(*w.conv1, rows_of(mt, in_frames, 3 * n_mels, n_mels),
+               rows_of(h + d, in_frames, d, d), {.bias = w.conv1_bias, .gelu = true});
     const View xb = rows_of(x + static_cast<size_t>(b) * ctx * d, ctx, d, d);
     dev.linear(*w.conv2, rows_of(h, ctx, 3 * d, 2 * d), xb,
-               {.bias = w.conv2_bias, .gelu = true, .residual = rows_of(const_cast<float*>(w.positions), ctx, d, d)});
+               {.bias = w.conv2_bias,
+                .gelu = true,
+                .residual = rows_of(const_cast<float*>(w.positions), ctx, d, d)});
   }
 
   void record(double ms, int batch, bool failed) {
@@ -155,11 +167,24 @@ Encoder::Encoder(std::shared_ptr<const Model> model, EncoderOptions options) {
 
 Encoder::~Encoder() = default;
 
-int Encoder::n_mels() const { return impl_->n_mels; }
-int Encoder::output_frames() const { return impl_->ctx; }
-int Encoder::d_model() const { return impl_->d; }
-ComputeType Encoder::compute_type() const { return impl_->options.compute_type; }
-std::string Encoder::kernel_summary() const { return impl_->device->kernel_summary(); }
+int Encoder::n_mels() const {
+  return impl_->n_mels;
+}
+int Encoder::output_frames() const {
+  return impl_->ctx;
+}
+int Encoder::d_model() const {
+  return impl_->d;
+}
+ComputeType Encoder::compute_type() const {
+  return impl_->options.compute_type;
+}
+std::string Encoder::kernel_summary() const {
+  return impl_->device->kernel_summary();
+}
+size_t Encoder::weight_bytes() const {
+  return impl_->device->weight_bytes();
+}
 
 void Encoder::encode(const float* mel, int batch, float* out) {
   if (batch < 1 || batch > impl_->options.max_batch) {
@@ -181,8 +206,9 @@ void Encoder::encode(const float* mel, int batch, float* out) {
 std::vector<float> Encoder::encode(const std::vector<float>& mel_window) {
   const size_t want = static_cast<size_t>(impl_->n_mels) * kWindowFrames;
   if (mel_window.size() != want)
-    throw Error("Encoder::encode: expected a " + std::to_string(impl_->n_mels) + " x 3000 mel window (" +
-                std::to_string(want) + " values), got " + std::to_string(mel_window.size()));
+    throw Error("Encoder::encode: expected a " + std::to_string(impl_->n_mels) +
+                " x 3000 mel window (" + std::to_string(want) + " values), got " +
+                std::to_string(mel_window.size()));
   std::vector<float> out(static_cast<size_t>(impl_->ctx) * impl_->d);
   encode(mel_window.data(), 1, out.data());
   return out;

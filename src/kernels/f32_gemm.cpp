@@ -27,7 +27,7 @@ bool ranges_overlap(const float* x, int64_t ldx, int nx, const float* y, int64_t
 
 }  // namespace
 
-PackedF32 pack_f32(const F32GemmUkernel& uk, const float* w, int n, int k) {
+PackedF32 pack_f32(const F32GemmUkernel& uk, const float* w, int n, int k, KernelImage* image) {
   if (n <= 0 || k <= 0)
     throw Error("kernels/pack_f32: weight shape must be positive, got n=" + std::to_string(n) +
                 " k=" + std::to_string(k));
@@ -39,14 +39,18 @@ PackedF32 pack_f32(const F32GemmUkernel& uk, const float* w, int n, int k) {
   packed.n = n;
   packed.k = k;
   packed.nr = uk.nr;
-  packed.data.resize(static_cast<size_t>(ceil_div(n, uk.nr)) * uk.nr * k);
+  const size_t floats = static_cast<size_t>(ceil_div(n, uk.nr)) * uk.nr * k;
+  if (image)
+    packed.data = AlignedBuffer<float>::borrow(image->allocate_array<float>(floats), floats);
+  else
+    packed.data.resize(floats);
   uk.pack(w, k, n, k, uk.nr, packed.data.data());
   packed.ukernel = &uk;
   return packed;
 }
 
-PackedF32 pack_f32(const float* w, int n, int k) {
-  return pack_f32(f32_gemm_best(), w, n, k);
+PackedF32 pack_f32(const float* w, int n, int k, KernelImage* image) {
+  return pack_f32(f32_gemm_best(), w, n, k, image);
 }
 
 void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const PackedF32& w, float* c,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/aligned_buffer.h"
+#include "runtime/kernel_image.h"
 #include "runtime/thread_pool.h"
 
 namespace tessera::kernels {
@@ -30,9 +31,12 @@ struct PackedF32 {
   const void* ukernel = nullptr;  // the microkernel the layout was made for
 };
 
-PackedF32 pack_f32(const float* w, int n, int k);
+// image: where the packed panels live (one KernelImage per model component), or nullptr for a
+// buffer of their own (tests, benchmarks).
+PackedF32 pack_f32(const float* w, int n, int k, KernelImage* image = nullptr);
 // Packs for a given microkernel of the f32 GEMM table (tests and benchmarks run every entry).
-PackedF32 pack_f32(const F32GemmUkernel& ukernel, const float* w, int n, int k);
+PackedF32 pack_f32(const F32GemmUkernel& ukernel, const float* w, int n, int k,
+                   KernelImage* image = nullptr);
 
 // C[m x n] = epilogue(A[m x k] W^T), parallel over the pool.
 void gemm_f32(ThreadPool& pool, int m, const float* a, int64_t lda, const PackedF32& w, float* c,

@@ -111,7 +111,8 @@ const float* PackedQs8::act_multiplier() const {
 }
 
 PackedQs8 pack_qs8_quantized(const int8_t* wq, const float* scale, int n, int k,
-                             const float* act_multiplier, const Qs8GemmUkernel* ukernel) {
+                             const float* act_multiplier, const Qs8GemmUkernel* ukernel,
+                             KernelImage* image) {
   if (!ukernel) throw Error("pack_qs8_quantized: no microkernel given");
   if (!wq || !scale) throw Error("pack_qs8_quantized: null weights or scales");
   if (n <= 0 || k <= 0 || k > kMaxK || n > (1 << 24))
@@ -142,7 +143,11 @@ PackedQs8 pack_qs8_quantized(const int8_t* wq, const float* scale, int n, int k,
   p.colsum_at_ = align64(p.scales_at_ + sizeof(float) * p.n_padded);
   p.mult_at_ = align64(p.colsum_at_ + sizeof(int32_t) * p.n_padded);
   p.has_mult_ = act_multiplier != nullptr;
-  p.storage_.resize(p.mult_at_ + (p.has_mult_ ? sizeof(float) * k : 0));  // zeroed
+  const size_t bytes = p.mult_at_ + (p.has_mult_ ? sizeof(float) * k : 0);
+  if (image)  // zeroed, like a buffer of its own
+    p.storage_ = AlignedBuffer<uint8_t>::borrow(image->allocate_array<uint8_t>(bytes), bytes);
+  else
+    p.storage_.resize(bytes);
 
   ukernel->pack(wq, n, k, p.k_padded, p.storage_.data());
   auto* scales = reinterpret_cast<float*>(p.storage_.data() + p.scales_at_);
@@ -157,8 +162,8 @@ PackedQs8 pack_qs8_quantized(const int8_t* wq, const float* scale, int n, int k,
   return p;
 }
 
-PackedQs8 pack_qs8(const float* w, int n, int k, const float* smooth,
-                   const Qs8GemmUkernel* ukernel) {
+PackedQs8 pack_qs8(const float* w, int n, int k, const float* smooth, const Qs8GemmUkernel* ukernel,
+                   KernelImage* image) {
   if (!w) throw Error("pack_qs8: null weights");
   if (n <= 0 || k <= 0 || k > kMaxK || n > (1 << 24))
     throw Error("pack_qs8: bad shape n=" + std::to_string(n) + " k=" + std::to_string(k));
@@ -192,8 +197,8 @@ PackedQs8 pack_qs8(const float* w, int n, int k, const float* smooth,
       wq[int64_t{i} * k + j] = static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
     }
   }
-  return pack_qs8_quantized(wq.data(), scale.data(), n, k, smooth ? inv_s.data() : nullptr,
-                            ukernel);
+  return pack_qs8_quantized(wq.data(), scale.data(), n, k, smooth ? inv_s.data() : nullptr, ukernel,
+                            image);
 }
 
 void smoothing_factors_qs8(const float* act_absmax, const float* w, int n, int k, float alpha,

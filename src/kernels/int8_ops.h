@@ -99,7 +99,7 @@ class PackedQs8 {
 
  private:
   friend PackedQs8 pack_qs8_quantized(const int8_t*, const float*, int, int, const float*,
-                                      const Qs8GemmUkernel*);
+                                      const Qs8GemmUkernel*, KernelImage*);
   AlignedBuffer<uint8_t> storage_;
   int64_t panel_stride_ = 0;
   size_t scales_at_ = 0, colsum_at_ = 0, mult_at_ = 0;
@@ -109,13 +109,15 @@ class PackedQs8 {
 // Quantizes fp32 W [n x k] (PyTorch Linear layout, y = x W^T) per output row to [-127, 127] and
 // packs it for `ukernel` (default: qs8_gemm_best(kInt8)). smooth[k] (optional, > 0): SmoothQuant
 // factors; W is packed as W * s per column and the activations must be divided by s.
+// image: where the packed panels and scales live, or nullptr for a buffer of their own.
 PackedQs8 pack_qs8(const float* w, int n, int k, const float* smooth = nullptr,
-                   const Qs8GemmUkernel* ukernel = nullptr);
+                   const Qs8GemmUkernel* ukernel = nullptr, KernelImage* image = nullptr);
 
 // Packs weights that are already quantized: real W[i][j] = wq[i][j] * scale[i]; wq in [-127, 127]
 // (-128 is refused: the int8 kernels rely on |w| <= 127). act_multiplier[k] is stored as is.
 PackedQs8 pack_qs8_quantized(const int8_t* wq, const float* scale, int n, int k,
-                             const float* act_multiplier, const Qs8GemmUkernel* ukernel);
+                             const float* act_multiplier, const Qs8GemmUkernel* ukernel,
+                             KernelImage* image = nullptr);
 
 // SmoothQuant factors s[j] = max|X_j|^alpha / max_i|W_ij|^(1 - alpha) from activation channel
 // maxima (calibration, or an estimate such as |gamma| * c + |beta| of the LayerNorm in front),

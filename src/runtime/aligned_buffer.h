@@ -1,4 +1,6 @@
-// Owned, 64-byte aligned storage, touched once when created so no page is first touched in a hot loop.
+// Owned, 64-byte aligned storage, touched once when created so no page is first touched in a hot
+// loop. A buffer can also borrow storage that something else owns (a KernelImage): it then never
+// frees it.
 #pragma once
 
 #include <cstddef>
@@ -14,20 +16,35 @@ class AlignedBuffer {
  public:
   AlignedBuffer() = default;
   explicit AlignedBuffer(size_t n) { resize(n); }
-  ~AlignedBuffer() { std::free(data_); }
-  AlignedBuffer(AlignedBuffer&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  ~AlignedBuffer() { release(); }
+  AlignedBuffer(AlignedBuffer&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)),
+        size_(std::exchange(o.size_, 0)),
+        owned_(std::exchange(o.owned_, true)) {}
   AlignedBuffer& operator=(AlignedBuffer&& o) noexcept {
     std::swap(data_, o.data_);
     std::swap(size_, o.size_);
+    std::swap(owned_, o.owned_);
     return *this;
   }
+
+  // A view of n elements at p (64-byte aligned, zeroed or filled by the caller), owned elsewhere.
+  static AlignedBuffer borrow(T* p, size_t n) {
+    AlignedBuffer b;
+    b.data_ = p;
+    b.size_ = n;
+    b.owned_ = false;
+    return b;
+  }
+  bool owned() const { return owned_; }
   AlignedBuffer(const AlignedBuffer&) = delete;
   AlignedBuffer& operator=(const AlignedBuffer&) = delete;
 
   // Reallocates (contents are zeroed, which also touches every page).
   void resize(size_t n) {
-    std::free(data_);
+    release();
     data_ = nullptr;
+    owned_ = true;
     size_ = n;
     if (n == 0) return;
     size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
@@ -42,8 +59,12 @@ class AlignedBuffer {
   const T& operator[](size_t i) const { return data_[i]; }
 
  private:
+  void release() {
+    if (owned_) std::free(data_);
+  }
   T* data_ = nullptr;
   size_t size_ = 0;
+  bool owned_ = true;
 };
 
 }  // namespace tessera

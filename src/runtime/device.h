@@ -1,7 +1,7 @@
 // The device interface the encoder graph is written against. The graph says *what* to compute
 // (linear layers with fused epilogues, LayerNorm, attention); a Device says *how* on its hardware.
-// CpuDevice (runtime/cpu/) implements it with tessera's kernels; an NPU or GPU backend implements the
-// same interface, owning its own memory behind the pointers it hands out.
+// CpuDevice (runtime/cpu/) implements it with tessera's kernels; an NPU or GPU backend implements
+// the same interface, owning its own memory behind the pointers it hands out.
 #pragma once
 
 #include <cstddef>
@@ -43,15 +43,21 @@ class Device {
   virtual ComputeType compute_type() const = 0;
   virtual int threads() const = 0;
 
-  // Memory that lives as long as the device: weights' side data and the activation plan. Zeroed
-  // (touched) when allocated, so no fresh page is met during inference.
+  // Working memory that lives as long as the device (the activation plan). Zeroed (touched) when
+  // allocated, so no fresh page is met during inference.
   virtual float* allocate(size_t floats) = 0;
-  virtual float* upload(const float* host, size_t floats) = 0;
+  // Read-only weight data (biases, LayerNorm parameters, tables) stored beside the packed weights.
+  virtual const float* upload(const float* host, size_t floats) = 0;
 
   // Packs W [n x k] (host, fp32) for this device's compute type. `max_rows` is the largest m any
   // later linear() call will pass, so per-call scratch can be planned now.
   virtual std::unique_ptr<LinearWeights> pack_linear(const float* w, int n, int k,
                                                      int64_t max_rows) = 0;
+  // Every weight is packed or uploaded: the device may freeze them (the CPU device turns its
+  // kernel image read-only). Packing or uploading afterwards is an error.
+  virtual void seal_weights() = 0;
+  // Bytes of weights held (packed panels, scales, uploaded data, alignment padding).
+  virtual size_t weight_bytes() const = 0;
 
   // out = epilogue(a W^T). a: rows x k, out: rows x n.
   virtual void linear(const LinearWeights& w, View a, View out, const LinearEpilogue& ep) = 0;

@@ -40,6 +40,20 @@ class EncoderOnTinyEn : public ::testing::Test {
   std::shared_ptr<const Model> model_;
 };
 
+TEST_F(EncoderOnTinyEn, EveryWeightLivesInOneKernelImage) {
+  // tiny.en's encoder: 4 layers of d=384 (QKV, out, fc1, fc2) plus the two convolutions. The image
+  // holds all of them packed (fp32: at least their fp32 size; int8: at least a byte each; the
+  // W8A16 kernel keeps them widened to 16 bits, the conv stem stays fp32) and no second copy.
+  const int64_t d = 384, layer = 4 * d * d + 8 * d * d, convs = 3 * 80 * d + 3 * d * d;
+  const int64_t params = 4 * layer + convs;
+  Encoder f32(model_, {.compute_type = ComputeType::F32, .threads = 1});
+  EXPECT_GE(static_cast<int64_t>(f32.weight_bytes()), 4 * params);
+  EXPECT_LT(static_cast<int64_t>(f32.weight_bytes()), 4 * params * 11 / 10);
+  Encoder q8(model_, {.compute_type = ComputeType::Int8, .threads = 1});
+  EXPECT_GE(static_cast<int64_t>(q8.weight_bytes()), params);
+  EXPECT_LT(q8.weight_bytes(), f32.weight_bytes() * 6 / 10);
+}
+
 TEST_F(EncoderOnTinyEn, BatchOfTwoEqualsTwoSingleCalls) {
   Encoder enc(model_, {.compute_type = ComputeType::F32, .threads = 2, .max_batch = 2});
   ASSERT_EQ(enc.d_model(), 384);
@@ -54,7 +68,8 @@ TEST_F(EncoderOnTinyEn, BatchOfTwoEqualsTwoSingleCalls) {
   double worst = 0;
   for (size_t i = 0; i < n; ++i) {
     ASSERT_TRUE(std::isfinite(out2[i]));
-    worst = std::max({worst, std::fabs(double(out2[i]) - oa[i]), std::fabs(double(out2[n + i]) - ob[i])});
+    worst = std::max(
+        {worst, std::fabs(double(out2[i]) - oa[i]), std::fabs(double(out2[n + i]) - ob[i])});
   }
   EXPECT_LT(worst, 1e-4);
   // The two windows differ, so the outputs must too (the batch is not one window twice).

@@ -6,6 +6,7 @@
 #include "kernels/int8_ops.h"
 #include "runtime/aligned_buffer.h"
 #include "runtime/device.h"
+#include "runtime/kernel_image.h"
 #include "runtime/thread_pool.h"
 #include "tessera/cpu_features.h"
 #include "tessera/error.h"
@@ -43,29 +44,30 @@ class CpuDevice final : public Device {
   ComputeType compute_type() const override { return type_; }
   int threads() const override { return pool_.size(); }
 
-  float* allocate(size_t floats) override {
-    buffers_.emplace_back(floats);
-    return buffers_.back().data();
-  }
-  float* upload(const float* host, size_t floats) override {
-    float* p = allocate(floats);
+  float* allocate(size_t floats) override { return workspace_.allocate_array<float>(floats); }
+  const float* upload(const float* host, size_t floats) override {
+    float* p = image_.allocate_array<float>(floats);
     std::memcpy(p, host, floats * sizeof(float));
     return p;
   }
+  void seal_weights() override { image_.seal(); }
+  size_t weight_bytes() const override { return image_.size(); }
 
-  std::unique_ptr<LinearWeights> pack_linear(const float* w, int n, int k, int64_t max_rows) override {
-    if (type_ != ComputeType::Int8) return std::make_unique<CpuLinearF32>(kernels::pack_f32(w, n, k));
+  std::unique_ptr<LinearWeights> pack_linear(const float* w, int n, int k,
+                                             int64_t max_rows) override {
+    if (type_ != ComputeType::Int8)
+      return std::make_unique<CpuLinearF32>(kernels::pack_f32(w, n, k, &image_));
     // 16-bit activations against int8 weights: exact on AVX2 at ~90 % of the W8A8 speed, and the
     // encoder error drops from ~5-7 % (W8A8) to ~2.4 %, inside the 4 % gate (docs/KERNELS_INT8.md).
     auto lw = std::make_unique<CpuLinearQs8>(kernels::pack_qs8(
-        w, n, k, nullptr, &kernels::qs8_gemm_best(kernels::Qs8ActType::kInt16)));
+        w, n, k, nullptr, &kernels::qs8_gemm_best(kernels::Qs8ActType::kInt16), &image_));
     activations_for(lw->packed, max_rows);  // planned now, so linear() never allocates
     return lw;
   }
 
   void linear(const LinearWeights& w, View a, View out, const LinearEpilogue& ep) override {
-    kernels::Epilogue e{.bias = ep.bias, .gelu = ep.gelu, .residual = ep.residual.data,
-                        .ldr = ep.residual.ld};
+    kernels::Epilogue e{
+        .bias = ep.bias, .gelu = ep.gelu, .residual = ep.residual.data, .ldr = ep.residual.ld};
     if (type_ == ComputeType::Int8) {
       const auto& lw = static_cast<const CpuLinearQs8&>(w);
       kernels::Qs8Activations& act = activations_for(lw.packed, a.rows);
@@ -75,7 +77,8 @@ class CpuDevice final : public Device {
       return;
     }
     const auto& lw = static_cast<const CpuLinearF32&>(w);
-    kernels::gemm_f32(pool_, static_cast<int>(a.rows), a.data, a.ld, lw.packed, out.data, out.ld, e);
+    kernels::gemm_f32(pool_, static_cast<int>(a.rows), a.data, a.ld, lw.packed, out.data, out.ld,
+                      e);
   }
 
   void layer_norm(View x, const float* gamma, const float* beta, float eps, View y) override {
@@ -118,7 +121,11 @@ class CpuDevice final : public Device {
 
   ComputeType type_;
   ThreadPool pool_;
-  std::vector<AlignedBuffer<float>> buffers_;
+  // Every weight in one region, packed in place at load and sealed read-only
+  // (runtime/kernel_image.h); the activation plan in another, so both are one allocation each,
+  // touched once at load.
+  KernelImage image_{size_t{16} << 30};
+  KernelImage workspace_{size_t{16} << 30};
   std::vector<std::unique_ptr<kernels::Qs8Activations>> activations_;
 };
 

@@ -16,7 +16,7 @@ namespace tessera::cli {
 namespace {
 
 struct EncodeArgs {
-  std::string model, audio, compute_type = "fp32", dump;
+  std::string model, audio, compute_type = "auto", dump;
   int threads = 0;
   int repeat = 1;
 };
@@ -50,8 +50,7 @@ void run_encode(const EncodeArgs& a) {
     times.push_back(ms_since(t0));
   }
   std::sort(times.begin(), times.end());
-  if (!a.dump.empty())
-    write_npy(a.dump, out.data(), {encoder.output_frames(), encoder.d_model()});
+  if (!a.dump.empty()) write_npy(a.dump, out.data(), {encoder.output_frames(), encoder.d_model()});
   std::printf("encoder output: %d x %d (float32)%s%s\n", encoder.output_frames(), encoder.d_model(),
               a.dump.empty() ? "" : " -> ", a.dump.c_str());
   std::printf("compute type: %s, threads: %d, kernels: %s\n",
@@ -68,7 +67,8 @@ void run_encode(const EncodeArgs& a) {
 }  // namespace
 
 void add_encode_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("encode", "Run the encoder on the first 30 s window of an audio file");
+  auto* cmd =
+      app.add_subcommand("encode", "Run the encoder on the first 30 s window of an audio file");
   auto a = std::make_shared<EncodeArgs>();
   cmd->add_option("-m,--model", a->model, "Model folder")->required();
   cmd->add_option("-f,--file", a->audio, "Audio file")->required();

@@ -194,7 +194,10 @@ void run_transcribe(const TranscribeArgs& a) {
   topt.threads = a.threads;
   topt.max_batch = a.batched ? a.batch_size : 1;
   topt.max_group = std::max(a.beam_size, a.best_of);
-  Transcriber transcriber(Model::load(a.model), topt);
+  const std::shared_ptr<const Model> model = Model::load(a.model);
+  // Resolve "auto" here (measured once per machine, then cached) so the summary names the type run.
+  topt.compute_type = resolve_compute_type(topt.compute_type, model->config, topt.threads);
+  Transcriber transcriber(model, topt);
   const double load_ms = ms_since(t_load);
 
   const bool tty = isatty(fileno(stderr)) != 0;
@@ -243,7 +246,10 @@ void run_transcribe(const TranscribeArgs& a) {
   const int succeeded = static_cast<int>(a.files.size()) - failed;
   if (succeeded > 1) print_summary(std::to_string(succeeded) + " files", sum);
   std::fprintf(stderr, "tessera: model load %.2f s, compute type %s, %s mode\n", load_ms / 1000.0,
-               a.compute_type.c_str(), a.batched ? "batched" : "sequential");
+               (std::string(compute_type_name(topt.compute_type)) +
+                (a.compute_type == "auto" ? " (auto)" : ""))
+                   .c_str(),
+               a.batched ? "batched" : "sequential");
   if (failed > 0)
     throw Error(std::to_string(failed) + " of " + std::to_string(a.files.size()) +
                 " file(s) could not be transcribed");

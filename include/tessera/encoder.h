@@ -13,9 +13,13 @@ namespace tessera {
 enum class ComputeType { Auto, F32, BF16, Int8 };
 std::string_view compute_type_name(ComputeType t);   // "auto", "fp32", "bf16", "int8"
 ComputeType parse_compute_type(std::string_view s);  // throws tessera::Error on an unknown name
+// `requested` itself, or for Auto the fastest type this CPU runs for this model shape and thread
+// count: measured once (one encoder layer, every runnable type) and remembered in the process and
+// in ~/.cache/tessera/auto_compute_type.json. Every type meets the accuracy gates.
+ComputeType resolve_compute_type(ComputeType requested, const ModelConfig& config, int threads);
 
 struct EncoderOptions {
-  ComputeType compute_type = ComputeType::F32;
+  ComputeType compute_type = ComputeType::Auto;
   int threads = 0;    // 0: physical cores
   int max_batch = 1;  // buffers are planned for this many windows per call
 };

@@ -109,7 +109,7 @@ struct Decoder::Impl {
     if (opt.max_step_tokens < 1 || opt.max_step_tokens > kMaxStepTokens)
       throw Error("Decoder: max_step_tokens must be in 1.." + str(kMaxStepTokens) + ", got " +
                   str(opt.max_step_tokens));
-    if (opt.compute_type == ComputeType::Auto) opt.compute_type = ComputeType::F32;
+    opt.compute_type = resolve_compute_type(opt.compute_type, model->config, opt.threads);
     device = make_cpu_device(opt.compute_type, opt.threads);
     opt.threads = pool.size();
 

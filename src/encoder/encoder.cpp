@@ -161,7 +161,7 @@ struct Encoder::Impl {
 
 Encoder::Encoder(std::shared_ptr<const Model> model, EncoderOptions options) {
   if (!model) throw Error("Encoder: no model");
-  if (options.compute_type == ComputeType::Auto) options.compute_type = ComputeType::F32;
+  options.compute_type = resolve_compute_type(options.compute_type, model->config, options.threads);
   impl_ = std::make_unique<Impl>(std::move(model), options);
 }
 

@@ -54,6 +54,12 @@ TEST_F(EncoderOnTinyEn, EveryWeightLivesInOneKernelImage) {
   EXPECT_LT(q8.weight_bytes(), f32.weight_bytes() * 6 / 10);
 }
 
+TEST_F(EncoderOnTinyEn, AutoRunsTheMeasuredType) {
+  Encoder enc(model_, {.compute_type = ComputeType::Auto, .threads = 2});
+  EXPECT_NE(enc.compute_type(), ComputeType::Auto);
+  EXPECT_EQ(enc.compute_type(), resolve_compute_type(ComputeType::Auto, model_->config, 2));
+}
+
 TEST_F(EncoderOnTinyEn, BatchOfTwoEqualsTwoSingleCalls) {
   Encoder enc(model_, {.compute_type = ComputeType::F32, .threads = 2, .max_batch = 2});
   ASSERT_EQ(enc.d_model(), 384);

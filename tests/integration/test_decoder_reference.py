@@ -38,7 +38,9 @@ def reexec_in_venv() -> None:
         return
     except ImportError:
         pass
-    if os.path.exists(VENV_PYTHON) and os.path.realpath(sys.executable) != os.path.realpath(VENV_PYTHON):
+    # The venv's python is a symlink to the system one, so compare prefixes, not executables.
+    venv = os.path.dirname(os.path.dirname(VENV_PYTHON))
+    if os.path.exists(VENV_PYTHON) and os.path.realpath(sys.prefix) != os.path.realpath(venv):
         os.execv(VENV_PYTHON, [VENV_PYTHON] + sys.argv)
     print("skipped: PyTorch/openai-whisper not available (.venv-ow missing)")
     sys.exit(SKIP)

@@ -2,7 +2,7 @@
 // threads, plus the activation quantize step. Counters: GOP/s (2 M N K per second of
 // wall clock; GOP/s_oncpu: the same over the process's CPU time, which other processes sharing the
 // cores do not inflate) and this machine's int8 dot-product peak, measured at start-up with a
-// register-only vpmaddubsw + vpmaddwd + vpaddd loop (inline asm, so nothing is folded away).
+// register-only vpmaddubsw + vpmaddwd + vpaddd loop (kernels/peak_probe.h).
 //
 //   qs8_gemm_bench [--benchmark_filter=...] [--benchmark_repetitions=5]
 #include <benchmark/benchmark.h>
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/int8_ops.h"
+#include "kernels/peak_probe.h"
 #include "tessera/cpu_features.h"
 
 namespace tk = tessera::kernels;
@@ -30,71 +31,10 @@ double process_cpu_seconds() {
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-double thread_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-// Eight independent vpmaddubsw -> vpmaddwd -> vpaddd chains per iteration: 8 * 32 multiply-adds.
-double int8_peak_loop(int64_t iters) {
-#if defined(__x86_64__)
-  __asm__ volatile(
-      "vpcmpeqw %%ymm15, %%ymm15, %%ymm15\n\t"
-      "vpabsw %%ymm15, %%ymm15\n\t"  // ones (s16)
-      "vpcmpeqb %%ymm14, %%ymm14, %%ymm14\n\t"
-      "vpabsb %%ymm14, %%ymm14\n\t"  // u8 ones
-      "vmovdqa %%ymm14, %%ymm13\n\t"
-      "vpxor %%ymm0, %%ymm0, %%ymm0\n\t"
-      "vpxor %%ymm1, %%ymm1, %%ymm1\n\t"
-      "vpxor %%ymm2, %%ymm2, %%ymm2\n\t"
-      "vpxor %%ymm3, %%ymm3, %%ymm3\n\t"
-      "vpxor %%ymm4, %%ymm4, %%ymm4\n\t"
-      "vpxor %%ymm5, %%ymm5, %%ymm5\n\t"
-      "vpxor %%ymm6, %%ymm6, %%ymm6\n\t"
-      "vpxor %%ymm7, %%ymm7, %%ymm7\n\t"
-      "1:\n\t"
-#define TESSERA_STEP(acc, t)                \
-  "vpmaddubsw %%ymm13, %%ymm14, %%ymm" #t   \
-  "\n\t"                                    \
-  "vpmaddwd %%ymm15, %%ymm" #t ", %%ymm" #t \
-  "\n\t"                                    \
-  "vpaddd %%ymm" #t ", %%ymm" #acc ", %%ymm" #acc "\n\t"
-      TESSERA_STEP(0, 8) TESSERA_STEP(1, 9) TESSERA_STEP(2, 10) TESSERA_STEP(3, 11)
-          TESSERA_STEP(4, 8) TESSERA_STEP(5, 9) TESSERA_STEP(6, 10) TESSERA_STEP(7, 11)
-#undef TESSERA_STEP
-              "dec %0\n\t"
-              "jnz 1b\n\t"
-              "vzeroupper\n\t"
-      : "+r"(iters)
-      :
-      : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-        "xmm10", "xmm11", "xmm13", "xmm14", "xmm15");
-#endif
-  return 0;
-}
-
-// Combined int8 peak of `threads` threads in GOP/s (1 multiply-add = 2 ops).
+// Combined int8 (vpmaddubsw) peak of `threads` threads in GOP/s, over their own CPU time: the
+// built-in probe (kernels/peak_probe.h) that bench-encoder uses too.
 double measure_int8_peak(int threads) {
-  if (!tessera::cpu_features().has_avx2_fma()) return 0;
-  const int64_t iters = 20'000'000;
-  int8_peak_loop(iters / 10);
-  std::atomic<int> ready{0};
-  std::vector<std::thread> pool;
-  std::vector<double> rate(threads);
-  for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      ready++;
-      while (ready.load() < threads) {
-      }
-      const double c0 = thread_cpu_seconds();
-      int8_peak_loop(iters);
-      rate[t] = double(iters) * 8 * 32 * 2 / (thread_cpu_seconds() - c0) / 1e9;
-    });
-  for (auto& th : pool) th.join();
-  double total = 0;
-  for (double r : rate) total += r;
-  return total;  // per-thread CPU time: what the cores do when they are ours
+  return tk::measure_peak(threads, 200).int8_gops;
 }
 
 double g_peak[3] = {0, 0, 0};  // by thread count

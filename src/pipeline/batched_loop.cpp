@@ -147,6 +147,15 @@ TranscriptionResult run_batched(WindowEngine& engine, MelFrames& mel,
   };
 
   std::vector<long long> in_batch;
+  // Frames before every unfinished chain (in this batch or waiting) and the planner's next cut are
+  // not needed again.
+  auto release_behind = [&] {
+    long long needed_from = planner.needs_from();
+    for (long long id : pending) needed_from = std::min(needed_from, chains[id - first_chain].seek);
+    for (long long id : in_batch)
+      needed_from = std::min(needed_from, chains[id - first_chain].seek);
+    mel.release_before(needed_from);
+  };
   for (;;) {
     in_batch.clear();
     auto slot = [&](size_t i) { return windows_mel.data() + i * window_floats; };
@@ -158,7 +167,14 @@ TranscriptionResult run_batched(WindowEngine& engine, MelFrames& mel,
       pending.pop_front();
     }
     std::pair<long long, long long> w;
-    while (static_cast<int>(in_batch.size()) < batch && planner.next(mel, &w)) {
+    // Fill the batch with new windows, but not so far past the oldest window in flight that a long
+    // silence after it would pile up frames: then the batch goes out less than full.
+    auto room_ahead = [&] {
+      long long oldest = planner.needs_from();
+      for (long long id : in_batch) oldest = std::min(oldest, chains[id - first_chain].seek);
+      return planner.needs_from() - oldest < static_cast<long long>(batch + 1) * kWindowFrames;
+    };
+    while (static_cast<int>(in_batch.size()) < batch && room_ahead() && planner.next(mel, &w)) {
       const long long size = w.second - w.first;
       cut_segment(mel, w.first, static_cast<int>(size), slot(in_batch.size()));
       const bool silent =
@@ -168,6 +184,8 @@ TranscriptionResult run_batched(WindowEngine& engine, MelFrames& mel,
       if (silent) {  // what the no-speech skip would do, without running the model
         done_frames += size;
         if (counts) ++counts->silent_windows;
+        release_behind();  // a long silence must not pile up frames while the batch fills
+        emit_finished();
         continue;
       }
       in_batch.push_back(first_chain + static_cast<long long>(chains.size()) - 1);
@@ -208,10 +226,7 @@ TranscriptionResult run_batched(WindowEngine& engine, MelFrames& mel,
       done_frames += c.seek - seek;
       if (c.seek < c.end) pending.push_back(in_batch[i]);
     }
-    // Frames before every unfinished chain and the planner's next cut are not needed again.
-    long long needed_from = planner.needs_from();
-    for (long long id : pending) needed_from = std::min(needed_from, chains[id - first_chain].seek);
-    mel.release_before(needed_from);
+    release_behind();
     emit_finished();
     if (options.on_progress) options.on_progress(done_frames, n_content);
   }

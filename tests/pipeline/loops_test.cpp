@@ -404,7 +404,6 @@ TEST(BatchedLoop, InitialPromptGoesToEveryWindowAndBadBatchIsRejected) {
   EXPECT_THROW(run_batched(engine, marked_mel(100), opt), Error);
 }
 
-
 // --- streaming -------------------------------------------------------------------------------
 
 namespace streaming {
@@ -474,6 +473,37 @@ TEST(StreamingLoops, HoldOnlyTheWindowsInFlightAndGiveTheSameResult) {
     std::printf("%s: frames held at most %lld (%lld in the file)\n", mode, frames.max_span,
                 mel.n_frames + 0LL);
   }
+}
+
+// Speech, then ten minutes of digital silence: the silent windows are skipped without the model
+// while the first window still has a rest to decode, and the frames held stay a few windows.
+TEST(StreamingLoops, BatchedSkipsALongSilenceWithoutHoldingIt) {
+  const Tokenizer& tok = test::english_tokenizer();
+  const auto word = tok.encode(" word");
+  LogMel mel = mel_with_dips(63000, {});
+  for (int m = 0; m < mel.n_mels; ++m)
+    for (int f = 3000; f < 63000; ++f) mel.data[static_cast<size_t>(m) * mel.n_frames + f] = -0.5f;
+  FakeEngine engine(
+      tok,
+      [&](int, const WindowSeen& w, const DecodingOptions&) {
+        if (w.offset == 0)  // stops at 12 s: the rest of the window is decoded again
+          return result_of(cat({{ts(tok, 0)}, word, {ts(tok, 600), ts(tok, 600)}}));
+        return result_of(cat({{ts(tok, 0)}, word, {ts(tok, 500)}}));
+      },
+      4);
+  TranscribeOptions opt;
+  opt.batched = true;
+  opt.batch_size = 4;
+  streaming::ForgetfulFrames frames(mel);
+  LoopCounts counts;
+  const TranscriptionResult r = run_batched(engine, frames, opt, &counts);
+  EXPECT_EQ(counts.silent_windows, 20);
+  ASSERT_EQ(engine.decoded.size(), 2u);  // the first window and its rest
+  EXPECT_EQ(engine.decoded[1].offset, 600);
+  EXPECT_EQ(r.text, " word word");
+  // At most batch + 1 windows planned past the oldest in flight, one more being planned, and the
+  // planner's look-ahead: bounded by the batch, not by the 63,000 frames.
+  EXPECT_LE(frames.max_span, (opt.batch_size + 3) * kWindowFrames);
 }
 
 }  // namespace

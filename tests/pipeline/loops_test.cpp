@@ -498,8 +498,8 @@ TEST(StreamingLoops, BatchedSkipsALongSilenceWithoutHoldingIt) {
   LoopCounts counts;
   const TranscriptionResult r = run_batched(engine, frames, opt, &counts);
   EXPECT_EQ(counts.silent_windows, 20);
-  ASSERT_EQ(engine.decoded.size(), 2u);  // the first window and its rest
-  EXPECT_EQ(engine.decoded[1].offset, 600);
+  ASSERT_EQ(engine.decoded.size(), 2u);       // the first window and its rest
+  EXPECT_EQ(engine.decoded[1].offset, 1200);  // 12 s
   EXPECT_EQ(r.text, " word word");
   // At most batch + 1 windows planned past the oldest in flight, one more being planned, and the
   // planner's look-ahead: bounded by the batch, not by the 63,000 frames.

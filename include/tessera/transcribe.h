@@ -10,7 +10,7 @@
 // Batched mode cuts the audio into independent windows of at most 30 s (at the quietest point near
 // each boundary, so words are not cut), encodes them `batch_size` at a time and decodes them
 // together, without conditioning on previous text; where the model stops before a window's end,
-// the rest of that window is decoded again from its last timestamp in a later batch. Faster on
+// the rest of that window is decoded again from its last timestamp in the next batch. Faster on
 // long files; segments never overlap.
 #pragma once
 

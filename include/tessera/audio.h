@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,22 @@ std::vector<float> resample(const std::vector<float>& mono, int from_rate, int t
 
 // Loads any supported audio file as 16 kHz mono float.
 std::vector<float> load_audio(const std::string& path);
+
+// 16 kHz mono float samples produced a block at a time, so a long file is never held whole.
+class AudioSource {
+ public:
+  virtual ~AudioSource() = default;
+  // Writes up to `max` samples to `out` and returns how many; 0 only at the end of the stream.
+  // Throws tessera::Error naming the file on undecodable input (a file that yields no samples at
+  // all throws here, at its end).
+  virtual size_t read(float* out, size_t max) = 0;
+};
+
+// Opens any file load_audio reads as a stream (load_audio drains one of these): the same samples,
+// with memory bounded by a block of decoded audio, not by the file's length. Throws tessera::Error
+// naming the file when it cannot be opened, is empty or has no audio stream.
+std::unique_ptr<AudioSource> open_audio(const std::string& path);
+// A stream over samples the caller holds (they must outlive the source).
+std::unique_ptr<AudioSource> span_source(std::span<const float> samples);
 
 }  // namespace tessera

@@ -2,8 +2,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "tessera/audio.h"
 
 namespace tessera {
 
@@ -37,12 +41,78 @@ class MelFrontend {
   // Whole file: audio followed by 30 s of zeros, max-8 floor over the whole -> (n_mels x frames).
   LogMel whole(const float* audio, size_t n) const;
 
+  // FFT buffers for computing one frame at a time (one per thread).
+  class FrameScratch {
+   public:
+    FrameScratch();
+    ~FrameScratch();
+    FrameScratch(const FrameScratch&) = delete;
+    FrameScratch& operator=(const FrameScratch&) = delete;
+
+   private:
+    friend class MelFrontend;
+    struct Buffers;
+    std::unique_ptr<Buffers> b_;
+  };
+  // One STFT frame before normalization: the 400 samples at `x` (not yet windowed) -> n_mels
+  // values of log10(max(mel power, 1e-10)) at column[m * stride]; returns their max. window() and
+  // whole() are built on this, so a frame computed here is bit-identical to theirs.
+  float log_frame(const float* x, float* column, size_t stride, FrameScratch& scratch) const;
+
  private:
   LogMel compute(const float* audio, size_t n, size_t padded_len) const;
   int n_mels_;
   std::vector<float> filters_;  // n_mels x 201
   struct Fft;
   Fft* fft_;
+};
+
+// MelFrontend::whole computed from a stream, holding a bounded run of frames instead of the whole
+// file. openai-whisper floors the log-mel at (max - 8) with the max over the *whole* file, so the
+// stream is read twice: the first pass computes every frame only to find that max (and the
+// length), the second produces frames on demand into a ring, normalized as they are copied out.
+// Frames are bit-identical to whole()'s. Memory: a block of samples plus the frames between the
+// release mark and the furthest frame asked for.
+class LogMelStream {
+ public:
+  using OpenSource = std::function<std::unique_ptr<AudioSource>()>;
+  // Runs the first pass; `open` is called once per pass and must give the same samples each time.
+  LogMelStream(const MelFrontend& frontend, OpenSource open);
+  ~LogMelStream();
+  LogMelStream(const LogMelStream&) = delete;
+  LogMelStream& operator=(const LogMelStream&) = delete;
+
+  int n_mels() const { return n_mels_; }
+  long long samples() const { return samples_; }
+  long long content_frames() const { return samples_ / kHopLength; }
+  // whole()'s frame count: the content and 30 s of zero padding.
+  long long total_frames() const { return (samples_ + kChunkSamples) / kHopLength; }
+  // The normalized value of digital silence (a frame of the zero padding).
+  float silence_value() const;
+  // Copies normalized frames [offset, offset + count) to out: n_mels rows of `count` values,
+  // `stride` floats apart. Frames before the release mark are gone (Error); later ones are
+  // computed as needed.
+  void copy(long long offset, int count, float* out, size_t stride);
+  // The caller will not ask for frames before `frame` again: their memory can be reused.
+  void release_before(long long frame);
+  // Most frames held at once so far (the ring's high-water mark), for memory tests.
+  long long max_held_frames() const { return max_held_; }
+  double source_ms() const;  // time spent reading the source (both passes)
+  double mel_ms() const;     // time spent computing frames (both passes)
+
+ private:
+  class Producer;
+  void produce_until(long long end);
+
+  const MelFrontend& frontend_;
+  OpenSource open_;
+  int n_mels_;
+  long long samples_ = 0;
+  float floor_ = 0;  // max - 8
+  std::unique_ptr<Producer> producer_;
+  std::vector<float> ring_;  // frames [base_, base_ + held_) as columns of n_mels values
+  long long base_ = 0, held_ = 0, released_ = 0, max_held_ = 0;
+  double pass1_source_ms_ = 0, pass1_mel_ms_ = 0, pass2_ms_ = 0;
 };
 
 }  // namespace tessera

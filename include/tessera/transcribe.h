@@ -2,15 +2,15 @@
 // encoder and decoder, plus a batched mode that decodes many independent 30 s windows together.
 //
 // Sequential mode (the default) is openai-whisper's seek loop: the whole-file log-mel (with 30 s of
-// zero padding), a 3000-frame window at `seek`, decode with temperature fallback, the no-speech
-// skip, segments from consecutive timestamp tokens, seek moved to the last complete timestamp,
-// conditioning on the previous text. Word timestamps and hallucination_silence_threshold are not
-// implemented.
+// zero padding, streamed: see LogMelStream in tessera/mel.h), a 3000-frame window at `seek`, decode
+// with temperature fallback, the no-speech skip, segments from consecutive timestamp tokens, seek
+// moved to the last complete timestamp, conditioning on the previous text. Word timestamps and
+// hallucination_silence_threshold are not implemented.
 //
 // Batched mode cuts the audio into independent windows of at most 30 s (at the quietest point near
 // each boundary, so words are not cut), encodes them `batch_size` at a time and decodes them
 // together, without conditioning on previous text; where the model stops before a window's end,
-// the rest of that window is decoded again from its last timestamp in a later batch. Faster on
+// the rest of that window is decoded again from its last timestamp in the next batch. Faster on
 // long files; segments never overlap.
 #pragma once
 
@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/audio.h"
 #include "tessera/decoding.h"
 #include "tessera/encoder.h"
 #include "tessera/model.h"
@@ -59,8 +60,8 @@ struct TranscribeOptions {
 
 // Where the wall time of one transcription went, in milliseconds.
 struct TranscribeTimings {
-  double audio_ms = 0;    // reading and decoding the audio file
-  double mel_ms = 0;      // log-mel of the whole file
+  double audio_ms = 0;    // reading and decoding the audio (both passes over the stream)
+  double mel_ms = 0;      // log-mel frames (both passes over the stream)
   double encoder_ms = 0;  // Encoder::encode
   double decoder_ms = 0;  // language detection and decoding (with fallback)
   double total_ms = 0;    // everything; total - the above = the rest (window cuts, segments...)
@@ -90,13 +91,19 @@ class Transcriber {
   const Tokenizer& tokenizer() const;
   const TranscriberOptions& options() const;
 
-  // Loads the file (any format load_audio reads), then transcribes it; the samples are released
-  // once the log-mel is computed. Throws tessera::Error naming the file on unreadable input.
+  // Transcribes a file (any format load_audio reads), streamed: it is decoded twice, block by
+  // block (the log-mel's normalization needs the file's peak first), and never held whole, so
+  // memory does not grow with its length. Throws tessera::Error naming the file on unreadable
+  // input.
   TranscriptionResult transcribe_file(const std::string& path, const TranscribeOptions& options,
                                       TranscribeTimings* timings = nullptr);
   // 16 kHz mono samples.
   TranscriptionResult transcribe(std::span<const float> audio, const TranscribeOptions& options,
                                  TranscribeTimings* timings = nullptr);
+  // A stream of 16 kHz mono samples; `open` is called twice and must give the same samples.
+  TranscriptionResult transcribe_source(const std::function<std::unique_ptr<AudioSource>()>& open,
+                                        const TranscribeOptions& options,
+                                        TranscribeTimings* timings = nullptr);
 
  private:
   struct Impl;

@@ -120,98 +120,136 @@ class MonoConverter {
   std::vector<float> mono_;  // grows to the largest frame, then reused
 };
 
-}  // namespace
+// Demuxes and decodes on demand: read() decodes packets until it has samples to hand out.
+class FfmpegSource final : public AudioSource {
+ public:
+  explicit FfmpegSource(const std::string& path) : path_(path) {
+    quiet_ffmpeg_logging();
+    AVFormatContext* raw_fmt = nullptr;
+    int err = avformat_open_input(&raw_fmt, path.c_str(), nullptr, nullptr);
+    if (err < 0) throw Error(path + ": cannot open as audio: " + av_error_text(err));
+    fmt_.reset(raw_fmt);
+    if ((err = avformat_find_stream_info(fmt_.get(), nullptr)) < 0)
+      throw Error(path + ": cannot read stream information: " + av_error_text(err));
 
-std::vector<float> decode_audio_ffmpeg(const std::string& path) {
-  quiet_ffmpeg_logging();
-  AVFormatContext* raw_fmt = nullptr;
-  int err = avformat_open_input(&raw_fmt, path.c_str(), nullptr, nullptr);
-  if (err < 0) throw Error(path + ": cannot open as audio: " + av_error_text(err));
-  std::unique_ptr<AVFormatContext, FormatCloser> fmt(raw_fmt);
-  if ((err = avformat_find_stream_info(fmt.get(), nullptr)) < 0)
-    throw Error(path + ": cannot read stream information: " + av_error_text(err));
+    const AVCodec* codec = nullptr;
+    stream_ = av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+    if (stream_ == AVERROR_STREAM_NOT_FOUND)
+      throw Error(path + ": has no audio stream (" + std::to_string(fmt_->nb_streams) +
+                  " other stream(s))");
+    if (stream_ < 0 || codec == nullptr) {
+      const AVCodecParameters* par = stream_ >= 0 ? fmt_->streams[stream_]->codecpar : nullptr;
+      throw Error(
+          path + ": no decoder for its audio codec" +
+          (par ? std::string(" '") + avcodec_get_name(par->codec_id) + "'" : std::string()));
+    }
+    for (unsigned i = 0; i < fmt_->nb_streams; ++i)
+      if (static_cast<int>(i) != stream_) fmt_->streams[i]->discard = AVDISCARD_ALL;
 
-  const AVCodec* codec = nullptr;
-  const int stream = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
-  if (stream == AVERROR_STREAM_NOT_FOUND)
-    throw Error(path + ": has no audio stream (" + std::to_string(fmt->nb_streams) +
-                " other stream(s))");
-  if (stream < 0 || codec == nullptr) {
-    const AVCodecParameters* par = stream >= 0 ? fmt->streams[stream]->codecpar : nullptr;
-    throw Error(path + ": no decoder for its audio codec" +
-                (par ? std::string(" '") + avcodec_get_name(par->codec_id) + "'" : std::string()));
+    dec_.reset(avcodec_alloc_context3(codec));
+    if (!dec_) throw std::bad_alloc();
+    if ((err = avcodec_parameters_to_context(dec_.get(), fmt_->streams[stream_]->codecpar)) < 0 ||
+        (err = avcodec_open2(dec_.get(), codec, nullptr)) < 0)
+      throw Error(path + ": cannot open the " + codec->name + " decoder: " + av_error_text(err));
+    pkt_.reset(av_packet_alloc());
+    frame_.reset(av_frame_alloc());
+    if (!pkt_ || !frame_) throw std::bad_alloc();
   }
-  for (unsigned i = 0; i < fmt->nb_streams; ++i)
-    if (static_cast<int>(i) != stream) fmt->streams[i]->discard = AVDISCARD_ALL;
 
-  std::unique_ptr<AVCodecContext, CodecFreer> dec(avcodec_alloc_context3(codec));
-  if (!dec) throw std::bad_alloc();
-  if ((err = avcodec_parameters_to_context(dec.get(), fmt->streams[stream]->codecpar)) < 0 ||
-      (err = avcodec_open2(dec.get(), codec, nullptr)) < 0)
-    throw Error(path + ": cannot open the " + codec->name + " decoder: " + av_error_text(err));
+  size_t read(float* out, size_t max) override {
+    while (pos_ == pending_.size() && !finished_) {
+      pending_.clear();
+      pos_ = 0;
+      step();
+    }
+    const size_t n = std::min(max, pending_.size() - pos_);
+    std::copy_n(pending_.data() + pos_, n, out);
+    pos_ += n;
+    produced_ += n;
+    return n;
+  }
 
-  std::vector<float> out;
-  // Reserve from the container's duration when it is plausible, to avoid regrowth copies.
-  const AVStream* st = fmt->streams[stream];
-  double seconds = st->duration > 0    ? st->duration * av_q2d(st->time_base)
-                   : fmt->duration > 0 ? fmt->duration / double(AV_TIME_BASE)
-                                       : 0;
-  if (seconds > 0 && seconds < 24 * 3600.0)
-    out.reserve(static_cast<size_t>(seconds * kSampleRate) + 1024);
+ private:
+  // Reads one packet (or, at the end, flushes everything) into pending_.
+  void step() {
+    int err = av_read_frame(fmt_.get(), pkt_.get());
+    if (err >= 0) {
+      if (pkt_->stream_index == stream_) {
+        int r = avcodec_send_packet(dec_.get(), pkt_.get());
+        if (r < 0 && r != AVERROR(EAGAIN)) {
+          ++rejected_;
+          last_decode_error_ = r;
+        }
+        receive_all();
+      }
+      av_packet_unref(pkt_.get());
+      return;
+    }
+    // The end, or an error: an I/O error throws, anything else ends a truncated stream.
+    if (err != AVERROR_EOF && fmt_->pb && fmt_->pb->error < 0)
+      throw Error(path_ + ": read error: " + av_error_text(err));
+    avcodec_send_packet(dec_.get(), nullptr);  // flush the decoder's delayed frames
+    receive_all();
+    if (conv_) conv_->finish(pending_);
+    finished_ = true;
+    if (produced_ + pending_.size() == 0)
+      throw Error(path_ + ": no audio could be decoded" +
+                  (rejected_ ? " (" + std::to_string(rejected_) +
+                                   " packet(s) rejected: " + av_error_text(last_decode_error_) + ")"
+                             : std::string(" (empty audio stream)")));
+  }
 
-  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
-  if (!pkt || !frame) throw std::bad_alloc();
-  std::unique_ptr<MonoConverter> conv;
-  int rejected = 0, last_decode_error = 0;
-
-  auto receive_all = [&] {
+  void receive_all() {
     for (;;) {
-      int r = avcodec_receive_frame(dec.get(), frame.get());
+      int r = avcodec_receive_frame(dec_.get(), frame_.get());
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
       if (r < 0) {  // a frame the decoder could not reconstruct: skip it
-        ++rejected;
-        last_decode_error = r;
+        ++rejected_;
+        last_decode_error_ = r;
         return;
       }
-      if (frame->nb_samples > 0) {
-        if (!conv || !conv->matches(frame.get())) {
-          if (conv) conv->finish(out);
-          conv = std::make_unique<MonoConverter>(path, frame.get());
+      if (frame_->nb_samples > 0) {
+        if (!conv_ || !conv_->matches(frame_.get())) {
+          if (conv_) conv_->finish(pending_);
+          conv_ = std::make_unique<MonoConverter>(path_, frame_.get());
         }
-        conv->convert(frame.get(), out);
+        conv_->convert(frame_.get(), pending_);
       }
-      av_frame_unref(frame.get());
+      av_frame_unref(frame_.get());
     }
-  };
-
-  for (;;) {
-    err = av_read_frame(fmt.get(), pkt.get());
-    if (err == AVERROR_EOF) break;
-    if (err < 0) {
-      if (fmt->pb && fmt->pb->error < 0)  // an I/O error, not just the end of a truncated stream
-        throw Error(path + ": read error: " + av_error_text(err));
-      break;
-    }
-    if (pkt->stream_index == stream) {
-      int r = avcodec_send_packet(dec.get(), pkt.get());
-      if (r < 0 && r != AVERROR(EAGAIN)) {
-        ++rejected;
-        last_decode_error = r;
-      }
-      receive_all();
-    }
-    av_packet_unref(pkt.get());
   }
-  avcodec_send_packet(dec.get(), nullptr);  // flush the decoder's delayed frames
-  receive_all();
-  if (conv) conv->finish(out);
 
-  if (out.empty())
-    throw Error(path + ": no audio could be decoded" +
-                (rejected ? " (" + std::to_string(rejected) +
-                                " packet(s) rejected: " + av_error_text(last_decode_error) + ")"
-                          : std::string(" (empty audio stream)")));
+  std::string path_;
+  std::unique_ptr<AVFormatContext, FormatCloser> fmt_;
+  std::unique_ptr<AVCodecContext, CodecFreer> dec_;
+  std::unique_ptr<AVPacket, PacketFreer> pkt_;
+  std::unique_ptr<AVFrame, FrameFreer> frame_;
+  std::unique_ptr<MonoConverter> conv_;
+  int stream_ = -1;
+  int rejected_ = 0, last_decode_error_ = 0;
+  bool finished_ = false;
+  std::vector<float> pending_;  // decoded samples not yet handed out, from pos_
+  size_t pos_ = 0;
+  size_t produced_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<AudioSource> open_audio_ffmpeg(const std::string& path) {
+  return std::make_unique<FfmpegSource>(path);
+}
+
+std::vector<float> decode_audio_ffmpeg(const std::string& path) {
+  FfmpegSource source(path);
+  std::vector<float> out;
+  constexpr size_t kBlock = 65536;
+  for (;;) {
+    const size_t at = out.size();
+    out.resize(at + kBlock);
+    const size_t n = source.read(out.data() + at, kBlock);
+    out.resize(at + n);
+    if (n == 0) break;
+  }
   return out;
 }
 

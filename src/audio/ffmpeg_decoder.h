@@ -1,8 +1,11 @@
 // Audio decoding through FFmpeg's libraries: any container and codec FFmpeg reads.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "tessera/audio.h"
 
 namespace tessera::audio {
 
@@ -12,5 +15,10 @@ namespace tessera::audio {
 // are skipped, as the ffmpeg tool does; a file that cannot be opened, has no audio stream, no
 // decoder, or yields no samples at all throws tessera::Error naming it.
 std::vector<float> decode_audio_ffmpeg(const std::string& path);
+
+// The same decoding as a stream: packets are read and decoded as samples are asked for, so only a
+// packet's worth of audio (plus the resampler's delay line) is held at a time. Opening throws what
+// decode_audio_ffmpeg throws before its first packet; read() throws the rest.
+std::unique_ptr<AudioSource> open_audio_ffmpeg(const std::string& path);
 
 }  // namespace tessera::audio

@@ -89,6 +89,36 @@ MelFrontend::~MelFrontend() {
   delete fft_;
 }
 
+struct MelFrontend::FrameScratch::Buffers {
+  FloatBuf frame = alloc_real(kNFft);
+  ComplexBuf spec = alloc_complex(audio::kFftBins);
+  float power[audio::kFftBins];
+};
+
+MelFrontend::FrameScratch::FrameScratch() : b_(std::make_unique<Buffers>()) {}
+MelFrontend::FrameScratch::~FrameScratch() = default;
+
+float MelFrontend::log_frame(const float* x, float* column, size_t stride,
+                             FrameScratch& scratch) const {
+  float* fr = scratch.b_->frame.get();
+  for (int i = 0; i < kNFft; ++i) fr[i] = x[i] * fft_->window[i];
+  fftwf_execute_dft_r2c(fft_->plan, fr, scratch.b_->spec.get());
+  const fftwf_complex* s = scratch.b_->spec.get();
+  float* power = scratch.b_->power;
+  for (int k = 0; k < audio::kFftBins; ++k) power[k] = s[k][0] * s[k][0] + s[k][1] * s[k][1];
+  float max_log = -std::numeric_limits<float>::infinity();
+  for (int m = 0; m < n_mels_; ++m) {
+    const float* w = filters_.data() + static_cast<size_t>(m) * audio::kFftBins;
+    double acc = 0.0;
+    for (int k = fft_->first[m]; k < fft_->last[m]; ++k) acc += double(w[k]) * power[k];
+    // log10 via logf: glibc's log10f is several times slower, and the two agree to ~1 ulp.
+    const float v = std::log(std::max(static_cast<float>(acc), kLogFloor)) * kInvLn10;
+    column[static_cast<size_t>(m) * stride] = v;
+    max_log = std::max(max_log, v);
+  }
+  return max_log;
+}
+
 LogMel MelFrontend::compute(const float* audio, size_t n, size_t padded_len) const {
   // The signal is `audio` trimmed or zero-extended to padded_len samples, then reflect-padded.
   const size_t len = padded_len;
@@ -107,10 +137,8 @@ LogMel MelFrontend::compute(const float* audio, size_t n, size_t padded_len) con
   mel.n_frames = static_cast<int>(n_frames);
   mel.data.resize(static_cast<size_t>(n_mels_) * n_frames);
 
-  FloatBuf frame = alloc_real(kNFft);
-  ComplexBuf spec = alloc_complex(audio::kFftBins);
-  std::vector<float> power(audio::kFftBins);
-  float* fr = frame.get();
+  FrameScratch scratch;
+  float edge[kNFft];
   float max_log = -std::numeric_limits<float>::infinity();
   for (int64_t f = 0; f < n_frames; ++f) {
     const int64_t start = f * kHopLength - kPad;
@@ -125,24 +153,12 @@ LogMel MelFrontend::compute(const float* audio, size_t n, size_t padded_len) con
       max_log = std::max(max_log, -10.0f);
       continue;
     }
-    if (start >= 0 && last < iused) {  // fast path: no edges
-      const float* src = audio + start;
-      for (int i = 0; i < kNFft; ++i) fr[i] = src[i] * fft_->window[i];
-    } else {
-      for (int i = 0; i < kNFft; ++i) fr[i] = sample(start + i) * fft_->window[i];
+    const float* x = audio + start;
+    if (!(start >= 0 && last < iused)) {  // an edge: reflection or the zero tail
+      for (int i = 0; i < kNFft; ++i) edge[i] = sample(start + i);
+      x = edge;
     }
-    fftwf_execute_dft_r2c(fft_->plan, fr, spec.get());
-    const fftwf_complex* s = spec.get();
-    for (int k = 0; k < audio::kFftBins; ++k) power[k] = s[k][0] * s[k][0] + s[k][1] * s[k][1];
-    for (int m = 0; m < n_mels_; ++m) {
-      const float* w = filters_.data() + static_cast<size_t>(m) * audio::kFftBins;
-      double acc = 0.0;
-      for (int k = fft_->first[m]; k < fft_->last[m]; ++k) acc += double(w[k]) * power[k];
-      // log10 via logf: glibc's log10f is several times slower, and the two agree to ~1 ulp.
-      const float v = std::log(std::max(static_cast<float>(acc), kLogFloor)) * kInvLn10;
-      column[static_cast<size_t>(m) * n_frames] = v;
-      max_log = std::max(max_log, v);
-    }
+    max_log = std::max(max_log, log_frame(x, column, static_cast<size_t>(n_frames), scratch));
   }
   const float floor = max_log - 8.0f;
   for (float& v : mel.data) v = (std::max(v, floor) + 4.0f) / 4.0f;

@@ -8,39 +8,29 @@
 
 namespace tessera::pipeline {
 
-long long content_frames(const LogMel& mel) {
-  if (mel.n_frames < kWindowFrames || mel.n_mels <= 0 ||
-      mel.data.size() != static_cast<size_t>(mel.n_mels) * mel.n_frames)
-    throw Error("transcribe: the log-mel must be a whole-file mel with 30 s of padding (got " +
-                std::to_string(mel.n_mels) + " x " + std::to_string(mel.n_frames) + ")");
-  return mel.n_frames - kWindowFrames;
-}
-
-void cut_segment(const LogMel& mel, long long offset, int size, float* out) {
-  if (offset < 0 || size < 0 || size > kWindowFrames || offset + size > mel.n_frames)
+void cut_segment(MelFrames& mel, long long offset, int size, float* out) {
+  if (offset < 0 || size < 0 || size > kWindowFrames || offset + size > mel.total_frames())
     throw Error("transcribe: window [" + std::to_string(offset) + ", " +
                 std::to_string(offset + size) + ") outside the mel's " +
-                std::to_string(mel.n_frames) + " frames");
-  for (int m = 0; m < mel.n_mels; ++m) {
-    float* dst = out + static_cast<size_t>(m) * kWindowFrames;
-    const float* src = mel.data.data() + static_cast<size_t>(m) * mel.n_frames + offset;
-    std::memcpy(dst, src, static_cast<size_t>(size) * sizeof(float));
-    std::fill(dst + size, dst + kWindowFrames, 0.0f);
+                std::to_string(mel.total_frames()) + " frames");
+  mel.copy(offset, size, out, kWindowFrames);
+  for (int m = 0; m < mel.n_mels(); ++m) {
+    float* row = out + static_cast<size_t>(m) * kWindowFrames;
+    std::fill(row + size, row + kWindowFrames, 0.0f);
   }
 }
 
-bool is_digital_silence(const LogMel& mel, long long offset, long long size) {
-  if (size <= 0 || offset < 0 || offset + size > mel.n_frames) return false;
-  const float silence = mel.data.back();  // the last frame is always in the zero padding
-  for (int m = 0; m < mel.n_mels; ++m) {
-    const float* row = mel.data.data() + static_cast<size_t>(m) * mel.n_frames + offset;
+bool is_digital_silence(const float* window, int n_mels, long long size, float silence) {
+  if (size <= 0 || size > kWindowFrames) return false;
+  for (int m = 0; m < n_mels; ++m) {
+    const float* row = window + static_cast<size_t>(m) * kWindowFrames;
     for (long long f = 0; f < size; ++f)
       if (row[f] != silence) return false;
   }
   return true;
 }
 
-LanguageChoice choose_language(WindowEngine& engine, const LogMel& mel, const std::string& language,
+LanguageChoice choose_language(WindowEngine& engine, MelFrames& mel, const std::string& language,
                                std::vector<float>& window_buffer) {
   const Tokenizer& tok = engine.tokenizer();
   LanguageChoice choice;
@@ -58,8 +48,10 @@ LanguageChoice choose_language(WindowEngine& engine, const LogMel& mel, const st
     choice.code = "en";
     return choice;
   }
-  window_buffer.resize(static_cast<size_t>(mel.n_mels) * kWindowFrames);
-  mel.cut_window(0, window_buffer.data());
+  // pad_or_trim(mel, N_FRAMES): the first 3000 frames, padding included.
+  window_buffer.resize(static_cast<size_t>(mel.n_mels()) * kWindowFrames);
+  cut_segment(mel, 0, static_cast<int>(std::min<long long>(kWindowFrames, mel.total_frames())),
+              window_buffer.data());
   engine.encode(window_buffer.data(), 1);
   const std::vector<LanguageProbability> probs = engine.detect_language(0);
   if (probs.empty()) throw Error("transcribe: language detection returned no languages");

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/mel_frames.h"
 #include "pipeline/window_engine.h"
 #include "pipeline/window_tokens.h"
 #include "tessera/mel.h"
@@ -13,16 +14,13 @@
 
 namespace tessera::pipeline {
 
-// Mel frames of the audio itself: the whole-file mel minus its 30 s of padding.
-long long content_frames(const LogMel& mel);
+// Copies frames [offset, offset + size) into `out` (n_mels x 3000) and zero-fills the rest:
+// transcribe.py's pad_or_trim(mel[:, seek:seek + segment_size], N_FRAMES).
+void cut_segment(MelFrames& mel, long long offset, int size, float* out);
 
-// Copies frames [offset, offset + size) of `mel` into `out` (n_mels x 3000) and zero-fills the
-// rest: transcribe.py's pad_or_trim(mel[:, seek:seek + segment_size], N_FRAMES).
-void cut_segment(const LogMel& mel, long long offset, int size, float* out);
-
-// True when every value of frames [offset, offset + size) equals what digital silence gives in this
-// mel (the value of its zero padding): the frames are at the log-mel floor, 80 dB below the peak.
-bool is_digital_silence(const LogMel& mel, long long offset, long long size);
+// True when the first `size` frames of a cut window (n_mels x 3000) all equal `silence`, the value
+// digital silence gets in this mel (the zero padding's): 80 dB or more below the file's peak.
+bool is_digital_silence(const float* window, int n_mels, long long size, float silence);
 
 // The language the windows are decoded in, as a code. Given: validated and normalized ("English"
 // -> "en"; English-only models accept only English). Not given: "en" on English-only models,
@@ -32,7 +30,7 @@ struct LanguageChoice {
   std::string code;
   bool slot0_holds_first_window = false;  // slot 0 = encode(mel frames [0, 3000))
 };
-LanguageChoice choose_language(WindowEngine& engine, const LogMel& mel, const std::string& language,
+LanguageChoice choose_language(WindowEngine& engine, MelFrames& mel, const std::string& language,
                                std::vector<float>& window_buffer);
 
 // transcribe.py's no-voice-activity check on a window's kept result.

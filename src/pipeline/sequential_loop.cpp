@@ -30,12 +30,17 @@ std::vector<std::pair<long long, long long>> seek_clips(const std::string& clip_
 
 TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
                                    const TranscribeOptions& options, LoopCounts* counts) {
-  if (mel.n_mels != engine.n_mels())
-    throw Error("transcribe: the mel has " + std::to_string(mel.n_mels) +
+  return run_sequential(engine, *whole_mel_frames(mel), options, counts);
+}
+
+TranscriptionResult run_sequential(WindowEngine& engine, MelFrames& mel,
+                                   const TranscribeOptions& options, LoopCounts* counts) {
+  if (mel.n_mels() != engine.n_mels())
+    throw Error("transcribe: the mel has " + std::to_string(mel.n_mels()) +
                 " bands but the model expects " + std::to_string(engine.n_mels()));
-  const long long n_content = content_frames(mel);
+  const long long n_content = mel.content_frames();
   const Tokenizer& tok = engine.tokenizer();
-  std::vector<float> window(static_cast<size_t>(mel.n_mels) * kWindowFrames);
+  std::vector<float> window(static_cast<size_t>(mel.n_mels()) * kWindowFrames);
 
   const LanguageChoice language = choose_language(engine, mel, options.decode.language, window);
   const DecodingOptions base = window_options(options, language.code);
@@ -68,7 +73,15 @@ TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
       seek = clip_end;
       continue;
     }
-    if (options.skip_digital_silence && is_digital_silence(mel, seek, segment_size)) {
+    // The stream may forget frames no window will need again (seek only moves forward within a
+    // clip; a later clip may start earlier).
+    long long needed_from = seek;
+    for (size_t c = clip_idx + 1; c < clips.size(); ++c)
+      needed_from = std::min(needed_from, clips[c].first);
+    mel.release_before(needed_from);
+    cut_segment(mel, seek, static_cast<int>(segment_size), window.data());
+    if (options.skip_digital_silence &&
+        is_digital_silence(window.data(), mel.n_mels(), segment_size, mel.silence_value())) {
       first_window_encoded = false;
       seek += segment_size;  // what the no-speech skip would do, without running the model
       if (counts) ++counts->silent_windows;
@@ -76,10 +89,8 @@ TranscriptionResult run_sequential(WindowEngine& engine, const LogMel& mel,
       continue;
     }
     // Language detection already encoded frames [0, 3000); reuse it when this is that window.
-    if (!(first_window_encoded && seek == 0 && segment_size == kWindowFrames)) {
-      cut_segment(mel, seek, static_cast<int>(segment_size), window.data());
+    if (!(first_window_encoded && seek == 0 && segment_size == kWindowFrames))
       engine.encode(window.data(), 1);
-    }
     first_window_encoded = false;
 
     DecodingOptions decode = base;

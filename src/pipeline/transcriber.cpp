@@ -1,8 +1,12 @@
-// Transcriber: model set-up once, then file -> audio -> whole-file log-mel -> one of the loops.
+// Transcriber: model set-up once, then file -> audio stream -> log-mel stream -> one of the loops.
+// Nothing is held for the whole file: the audio is decoded block by block (twice: the log-mel's
+// normalization needs the file's peak first, see LogMelStream) and the loops pull mel windows
+// from a ring that forgets the frames they are done with.
 #include <algorithm>
 #include <chrono>
 
 #include "pipeline/loops.h"
+#include "pipeline/mel_frames.h"
 #include "pipeline/window_engine.h"
 #include "tessera/audio.h"
 #include "tessera/error.h"
@@ -47,14 +51,20 @@ struct Transcriber::Impl {
         engine(pipeline::make_model_engine(m, o.compute_type, o.threads, o.max_batch, o.max_group)),
         mel_frontend(m->config.n_mels) {}
 
-  // Runs the chosen loop on a whole-file mel; fills the encoder/decoder parts of `t`.
-  TranscriptionResult run(const LogMel& mel, const TranscribeOptions& opt, TranscribeTimings& t) {
+  // Streams the source through the log-mel and the chosen loop; fills `t` except total_ms.
+  TranscriptionResult run(const LogMelStream::OpenSource& open, const TranscribeOptions& opt,
+                          TranscribeTimings& t) {
     validate(opt, options);
+    LogMelStream stream(mel_frontend, open);
+    t.audio_seconds = static_cast<double>(stream.samples()) / kSampleRate;
+    const std::unique_ptr<pipeline::MelFrames> mel = pipeline::stream_mel_frames(stream);
     const double enc0 = engine->encoder_ms, dec0 = engine->decoder_ms;
     const int win0 = engine->windows_encoded;
     pipeline::LoopCounts counts;
-    TranscriptionResult r = opt.batched ? pipeline::run_batched(*engine, mel, opt, &counts)
-                                        : pipeline::run_sequential(*engine, mel, opt, &counts);
+    TranscriptionResult r = opt.batched ? pipeline::run_batched(*engine, *mel, opt, &counts)
+                                        : pipeline::run_sequential(*engine, *mel, opt, &counts);
+    t.audio_ms += stream.source_ms();
+    t.mel_ms += stream.mel_ms();
     t.fallbacks += counts.fallbacks;
     t.silent_windows += counts.silent_windows;
     t.encoder_ms += engine->encoder_ms - enc0;
@@ -84,34 +94,21 @@ const TranscriberOptions& Transcriber::options() const {
 TranscriptionResult Transcriber::transcribe_file(const std::string& path,
                                                  const TranscribeOptions& options,
                                                  TranscribeTimings* timings) {
-  validate(options, impl_->options);
-  TranscribeTimings t;
-  const auto t0 = std::chrono::steady_clock::now();
-  LogMel mel;
-  {
-    auto ta = std::chrono::steady_clock::now();
-    std::vector<float> audio = load_audio(path);
-    t.audio_ms = ms_since(ta);
-    t.audio_seconds = static_cast<double>(audio.size()) / kSampleRate;
-    ta = std::chrono::steady_clock::now();
-    mel = impl_->mel_frontend.whole(audio.data(), audio.size());
-    t.mel_ms = ms_since(ta);
-  }  // the samples are released here: only the mel is kept while decoding
-  TranscriptionResult r = impl_->run(mel, options, t);
-  t.total_ms = ms_since(t0);
-  if (timings) *timings = t;
-  return r;
+  return transcribe_source([&path] { return open_audio(path); }, options, timings);
 }
 
 TranscriptionResult Transcriber::transcribe(std::span<const float> audio,
                                             const TranscribeOptions& options,
                                             TranscribeTimings* timings) {
+  return transcribe_source([audio] { return span_source(audio); }, options, timings);
+}
+
+TranscriptionResult Transcriber::transcribe_source(
+    const std::function<std::unique_ptr<AudioSource>()>& open, const TranscribeOptions& options,
+    TranscribeTimings* timings) {
   TranscribeTimings t;
   const auto t0 = std::chrono::steady_clock::now();
-  t.audio_seconds = static_cast<double>(audio.size()) / kSampleRate;
-  const LogMel mel = impl_->mel_frontend.whole(audio.data(), audio.size());
-  t.mel_ms = ms_since(t0);
-  TranscriptionResult r = impl_->run(mel, options, t);
+  TranscriptionResult r = impl_->run(open, options, t);
   t.total_ms = ms_since(t0);
   if (timings) *timings = t;
   return r;

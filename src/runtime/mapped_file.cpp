@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace tessera {
@@ -31,6 +32,13 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
   }
   ::close(fd);
   return f;
+}
+
+void MappedFile::release_before(size_t end) const {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  end = std::min(end, size_) / page * page;
+  // Advice only: a failure leaves the pages resident, which is harmless.
+  if (data_ && end > 0) madvise(const_cast<uint8_t*>(data_), end, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

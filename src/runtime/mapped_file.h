@@ -22,6 +22,9 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Drops the pages of [0, end) from this process's memory (they are read again if touched), so
+  // streaming through a long file keeps the resident set bounded. Only whole pages are dropped.
+  void release_before(size_t end) const;
 
  private:
   MappedFile() = default;

@@ -353,15 +353,18 @@ TEST(BatchedLoop, DecodesWindowsTogetherAndFinishesWhatTheModelLeftOut) {
   };
   const TranscriptionResult r = run_batched(engine, mel, opt);
 
-  EXPECT_EQ(engine.encode_calls, 3);  // windows 0+1, 2+3, then the rests of 0 and 1
+  // Windows 0+1, then the rests of 0 and 1 (unfinished windows go first, so the frames held stay
+  // near the front), then 2+3.
+  EXPECT_EQ(engine.encode_calls, 3);
   EXPECT_EQ(engine.decode_calls, 3);
   EXPECT_EQ(progress, 9000);
   for (const auto& p : engine.prompts) EXPECT_TRUE(p.empty());
   ASSERT_EQ(engine.decoded.size(), 6u);
-  EXPECT_EQ(engine.decoded[4].offset, windows[0].first + 200);
-  EXPECT_EQ(engine.decoded[4].frames, windows[0].second - windows[0].first - 200);
-  EXPECT_EQ(engine.decoded[5].offset, windows[1].first + 200);
-  EXPECT_EQ(engine.decoded[5].frames, windows[1].second - windows[1].first - 200);
+  EXPECT_EQ(engine.decoded[2].offset, windows[0].first + 200);
+  EXPECT_EQ(engine.decoded[2].frames, windows[0].second - windows[0].first - 200);
+  EXPECT_EQ(engine.decoded[3].offset, windows[1].first + 200);
+  EXPECT_EQ(engine.decoded[3].frames, windows[1].second - windows[1].first - 200);
+  EXPECT_EQ(engine.decoded[4].offset, windows[2].first);
 
   ASSERT_EQ(r.segments.size(), 5u);
   double last_end = 0;
@@ -399,6 +402,108 @@ TEST(BatchedLoop, InitialPromptGoesToEveryWindowAndBadBatchIsRejected) {
   for (const auto& p : engine.prompts) EXPECT_EQ(p, tok.encode(" Names: Tessera."));
   opt.batch_size = 0;
   EXPECT_THROW(run_batched(engine, marked_mel(100), opt), Error);
+}
+
+// --- streaming -------------------------------------------------------------------------------
+
+namespace streaming {
+
+// A whole mel that behaves like the stream: frames before the release mark are gone (asking for
+// them throws), and it records how far ahead of the mark the loops ever reach.
+class ForgetfulFrames final : public MelFrames {
+ public:
+  explicit ForgetfulFrames(const LogMel& mel) : whole_(whole_mel_frames(mel)) {}
+  int n_mels() const override { return whole_->n_mels(); }
+  long long content_frames() const override { return whole_->content_frames(); }
+  long long total_frames() const override { return whole_->total_frames(); }
+  float silence_value() const override { return whole_->silence_value(); }
+  void copy(long long offset, int count, float* out, size_t stride) override {
+    if (offset < released_) throw Error("frame " + std::to_string(offset) + " was released");
+    max_span = std::max(max_span, offset + count - released_);
+    whole_->copy(offset, count, out, stride);
+  }
+  void release_before(long long frame) override {
+    EXPECT_GE(frame, released_) << "the release mark went back";
+    released_ = std::max(released_, frame);
+  }
+  long long max_span = 0;
+
+ private:
+  std::unique_ptr<MelFrames> whole_;
+  long long released_ = 0;
+};
+
+}  // namespace streaming
+
+TEST(StreamingLoops, HoldOnlyTheWindowsInFlightAndGiveTheSameResult) {
+  const Tokenizer& tok = test::english_tokenizer();
+  const auto word = tok.encode(" word");
+  // 10 minutes; every other window stops at 12 s with a closed segment, so its rest is decoded
+  // again (sequential: seek moves to 12 s; batched: a continuation of the chain).
+  const LogMel mel = mel_with_dips(60000, {});
+  auto script = [&](int, const WindowSeen& w, const DecodingOptions&) {
+    if ((w.offset / 100) % 2 == 0)
+      return result_of(cat({{ts(tok, 0)},
+                            word,
+                            {ts(tok, 600), ts(tok, 600)},
+                            word,
+                            {ts(tok, 1200), ts(tok, 1200)}}));
+    return result_of(cat({{ts(tok, 0)}, word, {ts(tok, 1000)}}));
+  };
+  for (bool batched : {false, true}) {
+    TranscribeOptions opt;
+    opt.batched = batched;
+    opt.batch_size = 4;
+    FakeEngine plain_engine(tok, script, 4), streamed_engine(tok, script, 4);
+    const TranscriptionResult plain =
+        batched ? run_batched(plain_engine, mel, opt) : run_sequential(plain_engine, mel, opt);
+    streaming::ForgetfulFrames frames(mel);
+    const TranscriptionResult streamed = batched ? run_batched(streamed_engine, frames, opt)
+                                                 : run_sequential(streamed_engine, frames, opt);
+    const char* mode = batched ? "batched" : "sequential";
+    EXPECT_EQ(streamed.text, plain.text) << mode;
+    ASSERT_EQ(streamed.segments.size(), plain.segments.size()) << mode;
+    for (size_t i = 0; i < plain.segments.size(); ++i) {
+      EXPECT_EQ(streamed.segments[i].start, plain.segments[i].start) << mode;
+      EXPECT_EQ(streamed.segments[i].end, plain.segments[i].end) << mode;
+    }
+    EXPECT_GT(plain.segments.size(), 20u) << mode;
+    // Sequential: one window. Batched: a batch of windows plus the continuations before them.
+    EXPECT_LE(frames.max_span, batched ? 3 * 4 * kWindowFrames : kWindowFrames) << mode;
+    std::printf("%s: frames held at most %lld (%lld in the file)\n", mode, frames.max_span,
+                mel.n_frames + 0LL);
+  }
+}
+
+// Speech, then ten minutes of digital silence: the silent windows are skipped without the model
+// while the first window still has a rest to decode, and the frames held stay a few windows.
+TEST(StreamingLoops, BatchedSkipsALongSilenceWithoutHoldingIt) {
+  const Tokenizer& tok = test::english_tokenizer();
+  const auto word = tok.encode(" word");
+  LogMel mel = mel_with_dips(63000, {});
+  for (int m = 0; m < mel.n_mels; ++m)
+    for (int f = 3000; f < 63000; ++f) mel.data[static_cast<size_t>(m) * mel.n_frames + f] = -0.5f;
+  FakeEngine engine(
+      tok,
+      [&](int, const WindowSeen& w, const DecodingOptions&) {
+        if (w.offset == 0)  // stops at 12 s: the rest of the window is decoded again
+          return result_of(cat({{ts(tok, 0)}, word, {ts(tok, 600), ts(tok, 600)}}));
+        return result_of(cat({{ts(tok, 0)}, word, {ts(tok, 500)}}));
+      },
+      4);
+  TranscribeOptions opt;
+  opt.batched = true;
+  opt.batch_size = 4;
+  streaming::ForgetfulFrames frames(mel);
+  LoopCounts counts;
+  const TranscriptionResult r = run_batched(engine, frames, opt, &counts);
+  EXPECT_EQ(counts.silent_windows, 20);
+  ASSERT_EQ(engine.decoded.size(), 2u);       // the first window and its rest
+  EXPECT_EQ(engine.decoded[1].offset, 1200);  // 12 s
+  EXPECT_EQ(r.text, " word word");
+  // At most batch + 1 windows planned past the oldest in flight, one more being planned, and the
+  // planner's look-ahead: bounded by the batch, not by the 63,000 frames.
+  EXPECT_LE(frames.max_span, (opt.batch_size + 3) * kWindowFrames);
 }
 
 }  // namespace

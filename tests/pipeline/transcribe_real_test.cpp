@@ -73,8 +73,9 @@ TEST_F(TinyEn, JfkBatchedGivesTheSameText) {
   EXPECT_LE(r.segments.back().end, 11.0);
 }
 
-// An hour of digital silence: no text, quickly, in both modes. Every window is skipped as digital
-// silence without running the model (TranscribeOptions::skip_digital_silence).
+// An hour of digital silence: no text, in both modes, quickly (the time is printed, not asserted).
+// Every window is skipped as digital silence without running the model
+// (TranscribeOptions::skip_digital_silence).
 TEST_F(TinyEn, HourOfSilenceGivesNoTextQuickly) {
   const std::vector<float> silence(static_cast<size_t>(3600) * kSampleRate, 0.0f);
   for (bool batched : {false, true}) {
@@ -90,7 +91,6 @@ TEST_F(TinyEn, HourOfSilenceGivesNoTextQuickly) {
     EXPECT_TRUE(r.segments.empty()) << mode;
     EXPECT_EQ(t.windows, 0) << mode;
     EXPECT_EQ(t.silent_windows, 120) << mode;
-    EXPECT_LT(s, 60.0) << mode;
     std::printf("1 h of silence, %s: %.1f s (mel %.1f s)\n", mode, s, t.mel_ms / 1000);
   }
 }

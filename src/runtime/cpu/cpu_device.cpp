@@ -4,6 +4,7 @@
 
 #include "kernels/f32_ops.h"
 #include "kernels/int8_ops.h"
+#include "kernels/qs16_attention.h"
 #include "runtime/aligned_buffer.h"
 #include "runtime/device.h"
 #include "runtime/thread_pool.h"
@@ -37,7 +38,11 @@ class CpuDevice final : public Device {
   std::string name() const override { return "cpu"; }
   std::string kernel_summary() const override {
     std::string s = kernels::f32_kernel_summary();
-    if (type_ == ComputeType::Int8) s.append(" ").append(kernels::qs8_kernel_summary());
+    if (type_ == ComputeType::Int8)
+      s.append(" ")
+          .append(kernels::qs8_kernel_summary())
+          .append(", int8 ")
+          .append(kernels::qs16_attention_summary());
     return s;
   }
   ComputeType compute_type() const override { return type_; }
@@ -53,19 +58,21 @@ class CpuDevice final : public Device {
     return p;
   }
 
-  std::unique_ptr<LinearWeights> pack_linear(const float* w, int n, int k, int64_t max_rows) override {
-    if (type_ != ComputeType::Int8) return std::make_unique<CpuLinearF32>(kernels::pack_f32(w, n, k));
+  std::unique_ptr<LinearWeights> pack_linear(const float* w, int n, int k,
+                                             int64_t max_rows) override {
+    if (type_ != ComputeType::Int8)
+      return std::make_unique<CpuLinearF32>(kernels::pack_f32(w, n, k));
     // 16-bit activations against int8 weights: exact on AVX2 at ~90 % of the W8A8 speed, and the
     // encoder error drops from ~5-7 % (W8A8) to ~2.4 %, inside the 4 % gate (docs/KERNELS_INT8.md).
-    auto lw = std::make_unique<CpuLinearQs8>(kernels::pack_qs8(
-        w, n, k, nullptr, &kernels::qs8_gemm_best(kernels::Qs8ActType::kInt16)));
+    auto lw = std::make_unique<CpuLinearQs8>(
+        kernels::pack_qs8(w, n, k, nullptr, &kernels::qs8_gemm_best(kernels::Qs8ActType::kInt16)));
     activations_for(lw->packed, max_rows);  // planned now, so linear() never allocates
     return lw;
   }
 
   void linear(const LinearWeights& w, View a, View out, const LinearEpilogue& ep) override {
-    kernels::Epilogue e{.bias = ep.bias, .gelu = ep.gelu, .residual = ep.residual.data,
-                        .ldr = ep.residual.ld};
+    kernels::Epilogue e{
+        .bias = ep.bias, .gelu = ep.gelu, .residual = ep.residual.data, .ldr = ep.residual.ld};
     if (type_ == ComputeType::Int8) {
       const auto& lw = static_cast<const CpuLinearQs8&>(w);
       kernels::Qs8Activations& act = activations_for(lw.packed, a.rows);
@@ -75,7 +82,8 @@ class CpuDevice final : public Device {
       return;
     }
     const auto& lw = static_cast<const CpuLinearF32&>(w);
-    kernels::gemm_f32(pool_, static_cast<int>(a.rows), a.data, a.ld, lw.packed, out.data, out.ld, e);
+    kernels::gemm_f32(pool_, static_cast<int>(a.rows), a.data, a.ld, lw.packed, out.data, out.ld,
+                      e);
   }
 
   void layer_norm(View x, const float* gamma, const float* beta, float eps, View y) override {
@@ -84,6 +92,17 @@ class CpuDevice final : public Device {
   }
 
   void attention(int heads, View q, View k, View v, View out, float scale) override {
+    if (type_ == ComputeType::Int8) {
+      // Integer flash attention (int16 Q, K, V, P; kernels/qs16_attention.h). The quantized
+      // copies are sized on the first call (warm-up) and reused.
+      const int t = static_cast<int>(q.rows), d_head = static_cast<int>(q.cols / heads);
+      if (heads <= 0 || d_head <= 0) throw Error("cpu attention: bad head count");
+      attention_input_.reserve(t, heads, d_head);
+      kernels::attention_qs16(kernels::qs16_attention_best(d_head), pool_, t, heads, d_head, q.data,
+                              q.ld, k.data, k.ld, v.data, v.ld, out.data, out.ld, scale,
+                              attention_input_);
+      return;
+    }
     kernels::attention_f32(pool_, static_cast<int>(q.rows), heads, static_cast<int>(q.cols / heads),
                            q.data, q.ld, k.data, k.ld, v.data, v.ld, out.data, out.ld, scale);
   }
@@ -120,6 +139,7 @@ class CpuDevice final : public Device {
   ThreadPool pool_;
   std::vector<AlignedBuffer<float>> buffers_;
   std::vector<std::unique_ptr<kernels::Qs8Activations>> activations_;
+  kernels::Qs16AttentionInput attention_input_;
 };
 
 }  // namespace

@@ -110,9 +110,10 @@ TEST(Qs16AttentionQuantize, VMatchesScalarBitForBit) {
         EXPECT_EQ(0, std::memcmp(sg.data(), sw.data(), d * sizeof(float))) << uk.name;
         EXPECT_EQ(sw[3], 0.0f);
         for (auto q : want) ASSERT_LE(std::abs(q), qs16_attention::kVMax);
-        if (rows % 2)  // the missing partner of the last key is zero
+        if (rows % 2) {  // the missing partner of the last key is zero
           for (int j = 0; j < d; ++j)
             EXPECT_EQ(want[(static_cast<size_t>(rows / 2) * d + j) * 2 + 1], 0);
+        }
       }
   }
 }

@@ -5,6 +5,7 @@
 #include "kernels/f32_ops.h"
 #include "kernels/int8_ops.h"
 #include "kernels/qs16_attention.h"
+#include "kernels/qs8_layernorm.h"
 #include "runtime/aligned_buffer.h"
 #include "runtime/device.h"
 #include "runtime/thread_pool.h"
@@ -89,6 +90,23 @@ class CpuDevice final : public Device {
   void layer_norm(View x, const float* gamma, const float* beta, float eps, View y) override {
     kernels::layer_norm_f32(pool_, static_cast<int>(x.rows), static_cast<int>(x.cols), x.data, x.ld,
                             gamma, beta, eps, y.data, y.ld);
+  }
+
+  void layer_norm_linear(View x, const float* gamma, const float* beta, float eps, View y,
+                         const LinearWeights& w, View out, const LinearEpilogue& ep) override {
+    if (type_ != ComputeType::Int8) {
+      Device::layer_norm_linear(x, gamma, beta, eps, y, w, out, ep);
+      return;
+    }
+    // Normalized rows go straight into the int16 activations: no fp32 round trip through y.
+    const auto& lw = static_cast<const CpuLinearQs8&>(w);
+    kernels::Qs8Activations& act = activations_for(lw.packed, x.rows);
+    kernels::layer_norm_quantize_qs8(pool_, static_cast<int>(x.rows), static_cast<int>(x.cols),
+                                     x.data, x.ld, gamma, beta, eps, kernels::ActQuant::kSymmetric,
+                                     act, lw.packed.act_multiplier());
+    kernels::gemm_qs8(
+        pool_, act, lw.packed, out.data, out.ld,
+        {.bias = ep.bias, .gelu = ep.gelu, .residual = ep.residual.data, .ldr = ep.residual.ld});
   }
 
   void attention(int heads, View q, View k, View v, View out, float scale) override {

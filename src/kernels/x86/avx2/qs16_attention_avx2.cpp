@@ -1,10 +1,10 @@
 // qs16-attention-48x64-avx2: integer flash attention for one head and a block of 48 queries, on
 // the int16 Q, K, V of the quantize pass (bounds: kernels/qs16_attention.h).
-// Per tile of 64 keys: S^T = K Q^T with a 4x16 vpmaddwd microkernel (keys x queries, so the
+// Per tile of 64 keys: S^T = K Q^T with a 6x16 vpmaddwd microkernel (keys x queries, so the
 // softmax statistics run vertically, one query per lane; Q packed per 16-query panel as
 // [d / 2][query][2]), scores to fp32 with the row scales, an online softmax update in fp32, P
 // quantized to int16 and stored as key pairs ([key / 2][query] of (p_2j, p_2j+1)), then
-// O = alpha O + float(P V) with a 4x16 vpmaddwd microkernel (queries x head dims) on V's key-pair
+// O = alpha O + float(P V) with a 6x16 vpmaddwd microkernel (queries x head dims) on V's key-pair
 // layout. vpmaddwd does 16 multiply-adds per instruction at 2 per cycle on Zen 3 (plus one vpaddd
 // each), against 8 per FMA: the integer products run ~1.5x the FMA rate.
 #include <cstring>
@@ -21,11 +21,10 @@ using qs16_attention::kPOne;
 constexpr int kBQ = 48;                        // queries per task: 3 panels of 16, 8 rows of 6
 constexpr int kBK = qs16_attention::kKeyTile;  // keys per tile
 constexpr int kMaxHead = 256;
-// Rows per microkernel call: 4 rows x 2 vectors = 8 int32 accumulators, plus the two operand
-// vectors, a broadcast and the vpmaddwd products. With 6 rows GCC runs out of the 16 ymm
-// registers and spills accumulators in the inner loop.
-constexpr int kQkRows = 4;  // keys per QK call
-constexpr int kPvRows = 4;  // queries per PV call
+// Rows per microkernel call: 6 rows x 2 vectors = 12 int32 accumulators, plus the two operand
+// vectors, a broadcast and a vpmaddwd product (dot6x16).
+constexpr int kQkRows = 6;  // keys per QK call
+constexpr int kPvRows = 6;  // queries per PV call
 static_assert(kBQ % kPvRows == 0);
 
 // Broadcasts the int16 pair at p (memcpy: K's pairs live in int16 storage).
@@ -41,7 +40,7 @@ TESSERA_AVX2_INLINE __m256i broadcast_pair(const int32_t* p) {
 // line with named accumulators: inlined, or with an array, GCC 12 adds a move per vpaddd or spills.
 __attribute__((noinline)) void dot4x16(const int32_t* a, int64_t a_row, int64_t a_step,
                                        const uint8_t* b, int64_t b_step, int steps,
-                                       __m256i (&acc)[4][2]) {
+                                       __m256i (&acc)[6][2]) {
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
           c30 = c00, c31 = c00;
   const int32_t* a1 = a + a_row;
@@ -67,10 +66,49 @@ __attribute__((noinline)) void dot4x16(const int32_t* a, int64_t a_row, int64_t 
   acc[2][0] = c20, acc[2][1] = c21, acc[3][0] = c30, acc[3][1] = c31;
 }
 
+// The same for 6 rows: 12 accumulators, the two operand vectors, a broadcast and a product fill
+// the 16 registers exactly (one load fewer per vpmaddwd than 4 rows).
+__attribute__((noinline)) void dot6x16(const int32_t* a, int64_t a_row, int64_t a_step,
+                                       const uint8_t* b, int64_t b_step, int steps,
+                                       __m256i (&acc)[6][2]) {
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+          c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  const int32_t* a1 = a + a_row;
+  const int32_t* a2 = a + 2 * a_row;
+  const int32_t* a3 = a + 3 * a_row;
+  const int32_t* a4 = a + 4 * a_row;
+  const int32_t* a5 = a + 5 * a_row;
+  for (int64_t s = 0, i = 0; s < steps; ++s, i += a_step, b += b_step) {
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+    __m256i x = broadcast_pair(a + i);
+    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
+    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
+    x = broadcast_pair(a1 + i);
+    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0));
+    c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
+    x = broadcast_pair(a2 + i);
+    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0));
+    c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
+    x = broadcast_pair(a3 + i);
+    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0));
+    c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
+    x = broadcast_pair(a4 + i);
+    c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(x, b0));
+    c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(x, b1));
+    x = broadcast_pair(a5 + i);
+    c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(x, b0));
+    c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(x, b1));
+  }
+  acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11;
+  acc[2][0] = c20, acc[2][1] = c21, acc[3][0] = c30, acc[3][1] = c31;
+  acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
+}
+
 // The same for fewer rows (the last keys of a sequence); rows past `rows` are left zero.
 void dot_tail(int rows, const int32_t* a, int64_t a_row, int64_t a_step, const uint8_t* b,
-              int64_t b_step, int steps, __m256i (&acc)[4][2]) {
-  for (int r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+              int64_t b_step, int steps, __m256i (&acc)[6][2]) {
+  for (int r = 0; r < 6; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   for (int64_t s = 0, i = 0; s < steps; ++s, i += a_step, b += b_step) {
     const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
     const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
@@ -82,33 +120,41 @@ void dot_tail(int rows, const int32_t* a, int64_t a_row, int64_t a_step, const u
   }
 }
 
-// st[r][0..15] = float(sum_d k[r][d] q[d][0..15]) * q_scale[0..15] * k_scale[r] for `rows` <= 4
-// key rows; k rows are d_head int16 apart, the panel holds [d / 2][16 queries] pairs.
+// st[r][0..15] = float(sum_d k[r][d] q[d][0..15]) * q_scale[0..15] * k_scale[r] for `rows` <= 6
+// key rows; k rows are d_head int16 apart, the panel holds [d / 2][16 queries] pairs. tile_max
+// takes the maximum of each query over these rows (the softmax then needs no pass of its own).
 void qk_rows(int rows, const int16_t* k, int dh, const int32_t* qp, const float* q_scale,
-             const float* k_scale, float* st) {
-  __m256i acc[4][2];
+             const float* k_scale, float* st, float* tile_max) {
+  __m256i acc[6][2];
   const auto* k32 = reinterpret_cast<const int32_t*>(k);
   const auto* b = reinterpret_cast<const uint8_t*>(qp);
-  if (rows == 4)
+  if (rows == 6)
+    dot6x16(k32, dh / 2, 1, b, 64, dh / 2, acc);
+  else if (rows == 4)
     dot4x16(k32, dh / 2, 1, b, 64, dh / 2, acc);
   else
     dot_tail(rows, k32, dh / 2, 1, b, 64, dh / 2, acc);
   const __m256 qs0 = _mm256_load_ps(q_scale), qs1 = _mm256_load_ps(q_scale + 8);
+  __m256 max0 = _mm256_load_ps(tile_max), max1 = _mm256_load_ps(tile_max + 8);
   for (int r = 0; r < rows; ++r) {
     const __m256 ks = _mm256_broadcast_ss(k_scale + r);
-    _mm256_store_ps(st + r * kBQ,
-                    _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), qs0), ks));
-    _mm256_store_ps(st + r * kBQ + 8,
-                    _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), qs1), ks));
+    const __m256 s0 = _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), qs0), ks);
+    const __m256 s1 = _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), qs1), ks);
+    _mm256_store_ps(st + r * kBQ, s0);
+    _mm256_store_ps(st + r * kBQ + 8, s1);
+    max0 = _mm256_max_ps(max0, s0);
+    max1 = _mm256_max_ps(max1, s1);
   }
+  _mm256_store_ps(tile_max, max0);
+  _mm256_store_ps(tile_max + 8, max1);
 }
 
-// o[r][0..15] = alpha[r] o[r][..] + float(sum_kp pp[kp][r] . v[kp][0..15]) for 4 query rows; pp
+// o[r][0..15] = alpha[r] o[r][..] + float(sum_kp pp[kp][r] . v[kp][0..15]) for 6 query rows; pp
 // rows are kBQ pairs apart, v holds [kp][d_head][2].
 void pv_rows(int pairs, const int32_t* pp, const int16_t* v, int dh, float* o, const float* alpha) {
-  __m256i acc[4][2];
-  dot4x16(pp, 1, kBQ, reinterpret_cast<const uint8_t*>(v), int64_t{4} * dh, pairs, acc);
-  for (int r = 0; r < 4; ++r) {
+  __m256i acc[6][2];
+  dot6x16(pp, 1, kBQ, reinterpret_cast<const uint8_t*>(v), int64_t{4} * dh, pairs, acc);
+  for (int r = 0; r < kPvRows; ++r) {
     const __m256 a = _mm256_broadcast_ss(alpha + r);
     _mm256_store_ps(o + r * dh,
                     _mm256_fmadd_ps(_mm256_load_ps(o + r * dh), a, _mm256_cvtepi32_ps(acc[r][0])));
@@ -117,20 +163,45 @@ void pv_rows(int pairs, const int32_t* pp, const int16_t* v, int dh, float* o, c
   }
 }
 
+// kPOne * exp(x) for x <= 0: exp_softmax_ps (f32_math_avx2.h) with log2(kPOne) added to the
+// exponent it builds, which saves the multiply and rounds identically (a power-of-2 scale).
+TESSERA_AVX2_INLINE __m256 exp_times_pone_ps(__m256 x) {
+  static_assert(kPOne == 1 << 13);
+  constexpr float kBias = 127.0f + 13.0f;
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+  const __m256 magic = _mm256_set1_ps(12582912.0f);
+  const __m256 shifted = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
+  const __m256 n = _mm256_sub_ps(shifted, magic);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  const __m256 r2 = _mm256_mul_ps(r, r);
+  const __m256 p45 =
+      _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), r, _mm256_set1_ps(1.3981999507e-3f));
+  const __m256 p23 =
+      _mm256_fmadd_ps(_mm256_set1_ps(8.3334519073e-3f), r, _mm256_set1_ps(4.1665795894e-2f));
+  const __m256 p01 =
+      _mm256_fmadd_ps(_mm256_set1_ps(1.6666665459e-1f), r, _mm256_set1_ps(5.0000001201e-1f));
+  __m256 p = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, r2, p23), r2, p01);
+  p = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0f));
+  const __m256i scale =
+      _mm256_slli_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted),
+                                         _mm256_castps_si256(_mm256_set1_ps(12582912.0f - kBias))),
+                        23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
+}
+
 // Online softmax for 8 queries (one column of the score tile) over bk keys: new max, rescale
 // factor, P = exp(S - m) quantized to kPOne and stored as key pairs; the running sum takes the
 // quantized values, so normalization matches what PV multiplies.
-TESSERA_AVX2_INLINE void softmax_column(const float* col, int bk, float* m_run, float* l_run,
-                                        float* alpha, int32_t* pp) {
+TESSERA_AVX2_INLINE void softmax_column(const float* col, int bk, const float* tile_max,
+                                        float* m_run, float* l_run, float* alpha, int32_t* pp) {
   const __m256 m_old = _mm256_load_ps(m_run);
-  __m256 m_new = m_old;
-  for (int j = 0; j < bk; ++j) m_new = _mm256_max_ps(m_new, _mm256_load_ps(col + j * kBQ));
+  const __m256 m_new = _mm256_load_ps(tile_max);  // max(m_old, this tile's scores)
   const __m256 a = exp_softmax_ps(_mm256_sub_ps(m_old, m_new));
-  const __m256 one = _mm256_set1_ps(static_cast<float>(kPOne));
   __m256i sum = _mm256_setzero_si256();
   auto quantized_p = [&](int j) {
-    const __m256 p = exp_softmax_ps(_mm256_sub_ps(_mm256_load_ps(col + j * kBQ), m_new));
-    return _mm256_cvtps_epi32(_mm256_mul_ps(p, one));
+    return _mm256_cvtps_epi32(
+        exp_times_pone_ps(_mm256_sub_ps(_mm256_load_ps(col + j * kBQ), m_new)));
   };
   int j = 0;
   for (; j + 2 <= bk; j += 2) {
@@ -156,9 +227,10 @@ bool qs16_attention_supports(int d_head) {
 }
 
 size_t qs16_attention_scratch(int d_head) {
-  // Q panels (int16 pairs), Q scales, the score tile, the P pair tile, O, then m, l and alpha.
+  // Q panels (int16 pairs), Q scales, the score tile, the P pair tile, O, then m, l, alpha and
+  // the tile max.
   return static_cast<size_t>(kBQ * d_head / 2 + kBQ + kBK * kBQ + kBK / 2 * kBQ + kBQ * d_head +
-                             3 * kBQ);
+                             4 * kBQ);
 }
 
 void qs16_attention(const Qs16AttentionHead& h, int q0, int q1, float* scratch) {
@@ -174,6 +246,7 @@ void qs16_attention(const Qs16AttentionHead& h, int q0, int q1, float* scratch) 
   float* m_run = o + kBQ * dh;
   float* l_run = m_run + kBQ;
   float* alpha = l_run + kBQ;
+  float* tile_max = alpha + kBQ;  // running max including the current tile
 
   for (int p = 0; p < panels; ++p)
     for (int d = 0; d < dh; d += 2)
@@ -192,15 +265,17 @@ void qs16_attention(const Qs16AttentionHead& h, int q0, int q1, float* scratch) 
 
   for (int j0 = 0; j0 < h.t; j0 += kBK) {
     const int bk = std::min(kBK, h.t - j0);
+    std::memcpy(tile_max, m_run, kBQ * sizeof(float));
     for (int jj = 0; jj < bk; jj += kQkRows) {
       const int rows = std::min(kQkRows, bk - jj);
       const int16_t* k = h.k + static_cast<int64_t>(j0 + jj) * dh;
       for (int p = 0; p < panels; ++p)
         qk_rows(rows, k, dh, qp + p * dh / 2 * 16, q_scale + p * 16, h.k_scale + j0 + jj,
-                st + jj * kBQ + p * 16);
+                st + jj * kBQ + p * 16, tile_max + p * 16);
     }
     for (int c = 0; c < columns; ++c)
-      softmax_column(st + c * 8, bk, m_run + c * 8, l_run + c * 8, alpha + c * 8, pp + c * 8);
+      softmax_column(st + c * 8, bk, tile_max + c * 8, m_run + c * 8, l_run + c * 8, alpha + c * 8,
+                     pp + c * 8);
     const int pairs = (bk + 1) / 2;
     const int16_t* v = h.v + static_cast<int64_t>(j0 / 2) * dh * 2;
     for (int i = 0; i < nq_pv; i += kPvRows)

@@ -96,6 +96,8 @@ void quantize_attention_qs16(const Qs16AttentionUkernel& uk, ThreadPool& pool, i
   in.t = t;
   if (t == 0) return;
   const int qmax = qs16_attention::qk_qmax(d_head);
+  // Scores are carried in log2 units (log2 e folded into Q's scale): the kernels take 2^(s - m).
+  const float q_mult = scale * qs16_attention::kLog2E;
   // Q and K rows of every head, in row chunks (the fp32 rows are read once, in order), then V
   // per head (its scales are per column, over all rows).
   constexpr int kRowChunk = 64;
@@ -109,7 +111,7 @@ void quantize_attention_qs16(const Qs16AttentionUkernel& uk, ThreadPool& pool, i
         const int64_t at = h * in.head_stride + int64_t{r0} * d_head;
         const size_t s_at = static_cast<size_t>(h) * in.capacity_rows + r0;
         if (is_q)
-          uk.quantize_rows(rows, d_head, q + r0 * ldq + h * d_head, ldq, qmax, scale,
+          uk.quantize_rows(rows, d_head, q + r0 * ldq + h * d_head, ldq, qmax, q_mult,
                            in.q.data() + at, in.q_scale.data() + s_at);
         else
           uk.quantize_rows(rows, d_head, k + r0 * ldk + h * d_head, ldk, qmax, 1.0f,

@@ -5,8 +5,9 @@
 // the softmax in fp32:
 //  - Q, K: per (token, head) symmetric, |q| <= qk_qmax(d_head) = floor(sqrt((2^31 - 1) / d_head)),
 //    so sum_d q k over the whole head fits int32 (5792 for d_head = 64: 12.5 bits). The softmax
-//    scale is folded into Q's row scale; a score is float(acc) * q_scale * k_scale.
-//  - P = exp(s - running max) <= 1 is quantized with the fixed scale kPOne (P = 1 -> 8192).
+//    scale and log2(e) are folded into Q's row scale: a score is float(acc) * q_scale * k_scale
+//    in log2 units, and the softmax takes 2^(s - max).
+//  - P = 2^(s - running max) <= 1 is quantized with the fixed scale kPOne (P = 1 -> 8192).
 //  - V: per (head, column) symmetric, |v| <= kVMax = 4095, stored with key pairs interleaved
 //    ([key / 2][d][2]) so vpmaddwd sums over two keys at once.
 //  - PV accumulates in int32 over one tile of kKeyTile = 64 keys: 64 * 8192 * 4095 < 2^31, for
@@ -30,6 +31,7 @@ namespace qs16_attention {
 inline constexpr int kKeyTile = 64;     // keys per online-softmax step (PV int32 accumulation)
 inline constexpr int32_t kPOne = 8192;  // quantized P of probability 1
 inline constexpr int32_t kVMax = 4095;  // largest |v|
+inline constexpr float kLog2E = 1.44269504088896341f;  // scores are carried in log2 units
 static_assert(int64_t{kKeyTile} * kPOne * kVMax <= INT32_MAX, "PV tile sum must fit int32");
 static_assert(2 * int64_t{32767} * 32767 <= INT32_MAX, "a vpmaddwd pair of int16 fits int32");
 
@@ -45,7 +47,7 @@ struct Qs16AttentionInput {
   int64_t head_stride = 0;                // int16 elements from one head to the next in q, k and v
   AlignedBuffer<int16_t> q, k;            // [head][row][d]
   AlignedBuffer<int16_t> v;               // [head][row / 2][d][2]: key pairs interleaved
-  AlignedBuffer<float> q_scale, k_scale;  // [head][row]; q_scale includes the softmax scale
+  AlignedBuffer<float> q_scale, k_scale;  // [head][row]; q_scale includes scale * log2(e)
   AlignedBuffer<float> v_scale;           // [head][d]
 
   void reserve(int rows, int heads, int d_head);

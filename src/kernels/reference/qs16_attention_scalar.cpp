@@ -1,6 +1,6 @@
 // Scalar twins of the qs16 attention family: the quantizers (the definition the AVX2 ones match
 // bit for bit) and the kernel, per query, on the same key tiles and integer products as the
-// optimized kernel, so the two differ only in how exp rounds.
+// optimized kernel, so the two differ only in how exp2 rounds.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -84,11 +84,11 @@ void qs16_attention_scalar(const Qs16AttentionHead& h, int q0, int q1, float* /*
         s[j] = static_cast<float>(static_cast<int32_t>(dot)) * h.q_scale[i] * h.k_scale[j0 + j];
         m_new = std::max(m_new, s[j]);
       }
-      const float alpha = std::exp(m - m_new);
+      const float alpha = std::exp2(m - m_new);  // scores are in log2 units
       int32_t sum = 0;
       for (int j = 0; j < bk; ++j) {
         p[j] = static_cast<int32_t>(
-            std::nearbyint(std::exp(s[j] - m_new) * static_cast<float>(qs16_attention::kPOne)));
+            std::nearbyint(std::exp2(s[j] - m_new) * static_cast<float>(qs16_attention::kPOne)));
         sum += p[j];
       }
       std::fill(acc, acc + dh, 0);

@@ -163,45 +163,42 @@ void pv_rows(int pairs, const int32_t* pp, const int16_t* v, int dh, float* o, c
   }
 }
 
-// kPOne * exp(x) for x <= 0: exp_softmax_ps (f32_math_avx2.h) with log2(kPOne) added to the
-// exponent it builds, which saves the multiply and rounds identically (a power-of-2 scale).
-TESSERA_AVX2_INLINE __m256 exp_times_pone_ps(__m256 x) {
-  static_assert(kPOne == 1 << 13);
-  constexpr float kBias = 127.0f + 13.0f;
-  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
-  const __m256 magic = _mm256_set1_ps(12582912.0f);
-  const __m256 shifted = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
-  const __m256 n = _mm256_sub_ps(shifted, magic);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  const __m256 r2 = _mm256_mul_ps(r, r);
-  const __m256 p45 =
-      _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), r, _mm256_set1_ps(1.3981999507e-3f));
-  const __m256 p23 =
-      _mm256_fmadd_ps(_mm256_set1_ps(8.3334519073e-3f), r, _mm256_set1_ps(4.1665795894e-2f));
-  const __m256 p01 =
-      _mm256_fmadd_ps(_mm256_set1_ps(1.6666665459e-1f), r, _mm256_set1_ps(5.0000001201e-1f));
-  __m256 p = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, r2, p23), r2, p01);
-  p = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0f));
-  const __m256i scale =
-      _mm256_slli_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted),
-                                         _mm256_castps_si256(_mm256_set1_ps(12582912.0f - kBias))),
-                        23);
+// 2^(x + kLog2Scale) for x <= 0 (x >= -126 after the clamp): round x to n, 2^f for
+// f = x - n in [-0.5, 0.5] from a degree-5 polynomial (relative error 2.2e-7, fitted here to the
+// relative error), times 2^(n + kLog2Scale) built in the exponent bits. kLog2Scale = 13 gives
+// kPOne * P directly.
+template <int kLog2Scale>
+TESSERA_AVX2_INLINE __m256 exp2_nonpositive_ps(__m256 x) {
+  x = _mm256_max_ps(x, _mm256_set1_ps(-126.0f));
+  const __m256 magic = _mm256_set1_ps(12582912.0f);  // 1.5 * 2^23: adding it rounds to integer
+  const __m256 shifted = _mm256_add_ps(x, magic);
+  const __m256 f = _mm256_sub_ps(x, _mm256_sub_ps(shifted, magic));
+  __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(1.3058845652267337e-3f), f,
+                             _mm256_set1_ps(9.677394293248653e-3f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(5.5515896528959274e-2f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.4022123217582703e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(6.931461691856384e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+  const __m256i scale = _mm256_slli_epi32(
+      _mm256_sub_epi32(_mm256_castps_si256(shifted),
+                       _mm256_castps_si256(_mm256_set1_ps(12582912.0f - 127.0f - kLog2Scale))),
+      23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
 }
 
 // Online softmax for 8 queries (one column of the score tile) over bk keys: new max, rescale
-// factor, P = exp(S - m) quantized to kPOne and stored as key pairs; the running sum takes the
-// quantized values, so normalization matches what PV multiplies.
+// factor, P = 2^(S - m) (scores are in log2 units) quantized to kPOne and stored as key pairs; the
+// running sum takes the quantized values, so normalization matches what PV multiplies.
 TESSERA_AVX2_INLINE void softmax_column(const float* col, int bk, const float* tile_max,
                                         float* m_run, float* l_run, float* alpha, int32_t* pp) {
   const __m256 m_old = _mm256_load_ps(m_run);
   const __m256 m_new = _mm256_load_ps(tile_max);  // max(m_old, this tile's scores)
-  const __m256 a = exp_softmax_ps(_mm256_sub_ps(m_old, m_new));
+  static_assert(kPOne == 1 << 13, "P is built as 2^(s - m + 13)");
+  const __m256 a = exp2_nonpositive_ps<0>(_mm256_sub_ps(m_old, m_new));
   __m256i sum = _mm256_setzero_si256();
   auto quantized_p = [&](int j) {
     return _mm256_cvtps_epi32(
-        exp_times_pone_ps(_mm256_sub_ps(_mm256_load_ps(col + j * kBQ), m_new)));
+        exp2_nonpositive_ps<13>(_mm256_sub_ps(_mm256_load_ps(col + j * kBQ), m_new)));
   };
   int j = 0;
   for (; j + 2 <= bk; j += 2) {

@@ -3,6 +3,8 @@
 
 #include "commands.h"
 #include "kernels/f32_ops.h"
+#include "kernels/int8_ops.h"
+#include "kernels/qs16_attention.h"
 #include "tessera/cpu_features.h"
 #include "tessera/model.h"
 
@@ -18,6 +20,8 @@ void add_info_command(CLI::App& app) {
                 cpu.physical_cores);
     std::printf("cpu features: %s\n", cpu.summary().c_str());
     std::printf("fp32 kernels: %s\n", kernels::f32_kernel_summary().c_str());
+    std::printf("int8 kernels: %s, %s\n", kernels::qs8_kernel_summary().c_str(),
+                kernels::qs16_attention_summary().c_str());
     if (dir->empty()) return;
     auto model = Model::load(*dir);
     const ModelConfig& c = model->config;

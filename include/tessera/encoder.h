@@ -27,11 +27,11 @@ struct EncoderOptions {
 // Wall time spent in each stage of the encoder, summed over all calls.
 struct EncoderStageMs {
   double conv_stem = 0;   // mel transpose, conv1 + GELU, conv2 + GELU + positions
-  double layer_norm = 0;  // all LayerNorms, including the final one
-  double qkv = 0;         // fused q;k;v projection
+  double layer_norm = 0;  // the final LayerNorm (the others are timed with qkv and mlp)
+  double qkv = 0;         // LayerNorm + fused q;k;v projection (fused on int8)
   double attention = 0;   // softmax(q k^T) v over all heads
   double out_proj = 0;    // attention output projection + residual
-  double mlp = 0;         // fc1 + GELU, fc2 + residual
+  double mlp = 0;         // LayerNorm + fc1 + GELU, fc2 + residual
   double other = 0;       // copies in and out
 };
 

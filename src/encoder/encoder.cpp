@@ -97,10 +97,10 @@ struct Encoder::Impl {
     const View xs = rows_of(x, rows, d, d), ns = rows_of(normed, rows, d, d);
     const View hidden = rows_of(wide, rows, 4 * d, 4 * d);
     for (const encoder::LayerWeights& l : w.layers) {
-      timed(&S::layer_norm,
-            [&] { dev.layer_norm(xs, l.attn_ln_gamma, l.attn_ln_beta, kLayerNormEps, ns); });
+      // The LayerNorms in front of QKV and fc1 are timed with them: devices may fuse the two.
       timed(&S::qkv, [&] {
-        dev.linear(*l.qkv, ns, rows_of(wide, rows, 3 * d, 3 * d), {.bias = l.qkv_bias});
+        dev.layer_norm_linear(xs, l.attn_ln_gamma, l.attn_ln_beta, kLayerNormEps, ns, *l.qkv,
+                              rows_of(wide, rows, 3 * d, 3 * d), {.bias = l.qkv_bias});
       });
       timed(&S::attention, [&] {
         for (int b = 0; b < batch; ++b) {
@@ -113,10 +113,9 @@ struct Encoder::Impl {
       timed(&S::out_proj, [&] {
         dev.linear(*l.out, rows_of(attn, rows, d, d), xs, {.bias = l.out_bias, .residual = xs});
       });
-      timed(&S::layer_norm,
-            [&] { dev.layer_norm(xs, l.mlp_ln_gamma, l.mlp_ln_beta, kLayerNormEps, ns); });
       timed(&S::mlp, [&] {
-        dev.linear(*l.fc1, ns, hidden, {.bias = l.fc1_bias, .gelu = true});
+        dev.layer_norm_linear(xs, l.mlp_ln_gamma, l.mlp_ln_beta, kLayerNormEps, ns, *l.fc1, hidden,
+                              {.bias = l.fc1_bias, .gelu = true});
         dev.linear(*l.fc2, hidden, xs, {.bias = l.fc2_bias, .residual = xs});
       });
     }

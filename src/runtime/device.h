@@ -62,6 +62,14 @@ class Device {
   // out = epilogue(a W^T). a: rows x k, out: rows x n.
   virtual void linear(const LinearWeights& w, View a, View out, const LinearEpilogue& ep) = 0;
   virtual void layer_norm(View x, const float* gamma, const float* beta, float eps, View y) = 0;
+  // linear(w, layer_norm(x), out, ep), with y as the normalized rows' buffer. A device may fuse
+  // the two (the int8 CPU device normalizes each row straight into the GEMM's quantized
+  // activations), and then leaves y alone: callers must not read y afterwards.
+  virtual void layer_norm_linear(View x, const float* gamma, const float* beta, float eps, View y,
+                                 const LinearWeights& w, View out, const LinearEpilogue& ep) {
+    layer_norm(x, gamma, beta, eps, y);
+    linear(w, y, out, ep);
+  }
   // Multi-head self-attention without mask; q, k, v, out: t x (heads * d_head).
   virtual void attention(int heads, View q, View k, View v, View out, float scale) = 0;
   // dst (cols x rows) = src^T, for turning channel-major mel windows time-major.

@@ -85,14 +85,19 @@ TEST_F(EncoderOnTinyEn, BatchOfTwoEqualsTwoSingleCalls) {
 }
 
 TEST_F(EncoderOnTinyEn, NoAllocationOrFreshPageAfterWarmUp) {
-  Encoder enc(model_, {.compute_type = ComputeType::F32, .threads = 2, .max_batch = 1});
-  std::vector<float> mel = random_mel(80, 3), out(1500 * 384);
-  enc.encode(mel.data(), 1, out.data());  // warm-up
-  long allocs = test::heap_allocations(), faults = minor_faults();
-  enc.encode(mel.data(), 1, out.data());
-  enc.encode(mel.data(), 1, out.data());
-  EXPECT_EQ(test::heap_allocations() - allocs, 0) << "heap allocations during encode";
-  EXPECT_EQ(minor_faults() - faults, 0) << "fresh pages touched during encode";
+  // int8 too: its quantized activations and attention inputs are sized at load or warm-up.
+  for (ComputeType type : {ComputeType::F32, ComputeType::Int8}) {
+    Encoder enc(model_, {.compute_type = type, .threads = 2, .max_batch = 1});
+    std::vector<float> mel = random_mel(80, 3), out(1500 * 384);
+    enc.encode(mel.data(), 1, out.data());  // warm-up
+    long allocs = test::heap_allocations(), faults = minor_faults();
+    enc.encode(mel.data(), 1, out.data());
+    enc.encode(mel.data(), 1, out.data());
+    EXPECT_EQ(test::heap_allocations() - allocs, 0)
+        << "heap allocations during encode, " << compute_type_name(type);
+    EXPECT_EQ(minor_faults() - faults, 0)
+        << "fresh pages touched during encode, " << compute_type_name(type);
+  }
 }
 
 TEST_F(EncoderOnTinyEn, RejectsBadBatchAndCountsStats) {

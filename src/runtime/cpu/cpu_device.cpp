@@ -4,6 +4,8 @@
 
 #include "kernels/f32_ops.h"
 #include "kernels/int8_ops.h"
+#include "kernels/qs16_attention.h"
+#include "kernels/qs8_layernorm.h"
 #include "runtime/aligned_buffer.h"
 #include "runtime/device.h"
 #include "runtime/kernel_image.h"
@@ -38,7 +40,11 @@ class CpuDevice final : public Device {
   std::string name() const override { return "cpu"; }
   std::string kernel_summary() const override {
     std::string s = kernels::f32_kernel_summary();
-    if (type_ == ComputeType::Int8) s.append(" ").append(kernels::qs8_kernel_summary());
+    if (type_ == ComputeType::Int8)
+      s.append(" ")
+          .append(kernels::qs8_kernel_summary())
+          .append(", int8 ")
+          .append(kernels::qs16_attention_summary());
     return s;
   }
   ComputeType compute_type() const override { return type_; }
@@ -86,7 +92,35 @@ class CpuDevice final : public Device {
                             gamma, beta, eps, y.data, y.ld);
   }
 
+  void layer_norm_linear(View x, const float* gamma, const float* beta, float eps, View y,
+                         const LinearWeights& w, View out, const LinearEpilogue& ep) override {
+    if (type_ != ComputeType::Int8) {
+      Device::layer_norm_linear(x, gamma, beta, eps, y, w, out, ep);
+      return;
+    }
+    // Normalized rows go straight into the int16 activations: no fp32 round trip through y.
+    const auto& lw = static_cast<const CpuLinearQs8&>(w);
+    kernels::Qs8Activations& act = activations_for(lw.packed, x.rows);
+    kernels::layer_norm_quantize_qs8(pool_, static_cast<int>(x.rows), static_cast<int>(x.cols),
+                                     x.data, x.ld, gamma, beta, eps, kernels::ActQuant::kSymmetric,
+                                     act, lw.packed.act_multiplier());
+    kernels::gemm_qs8(
+        pool_, act, lw.packed, out.data, out.ld,
+        {.bias = ep.bias, .gelu = ep.gelu, .residual = ep.residual.data, .ldr = ep.residual.ld});
+  }
+
   void attention(int heads, View q, View k, View v, View out, float scale) override {
+    if (type_ == ComputeType::Int8) {
+      // Integer flash attention (int16 Q, K, V, P; kernels/qs16_attention.h). The quantized
+      // copies are sized on the first call (warm-up) and reused.
+      const int t = static_cast<int>(q.rows), d_head = static_cast<int>(q.cols / heads);
+      if (heads <= 0 || d_head <= 0) throw Error("cpu attention: bad head count");
+      attention_input_.reserve(t, heads, d_head);
+      kernels::attention_qs16(kernels::qs16_attention_best(d_head), pool_, t, heads, d_head, q.data,
+                              q.ld, k.data, k.ld, v.data, v.ld, out.data, out.ld, scale,
+                              attention_input_);
+      return;
+    }
     kernels::attention_f32(pool_, static_cast<int>(q.rows), heads, static_cast<int>(q.cols / heads),
                            q.data, q.ld, k.data, k.ld, v.data, v.ld, out.data, out.ld, scale);
   }
@@ -127,6 +161,7 @@ class CpuDevice final : public Device {
   KernelImage image_{size_t{16} << 30};
   KernelImage workspace_{size_t{16} << 30};
   std::vector<std::unique_ptr<kernels::Qs8Activations>> activations_;
+  kernels::Qs16AttentionInput attention_input_;
 };
 
 }  // namespace

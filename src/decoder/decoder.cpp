@@ -47,8 +47,8 @@ struct Decoder::Impl {
   DecoderOptions opt;
   ModelConfig cfg;
   int d, heads, dh, n_ctx, n_audio, n_vocab;
+  ThreadPool pool;  // before the device, which runs on it
   std::unique_ptr<Device> device;
-  ThreadPool pool;
   decoder::DecoderWeights w;
 
   // Self-attention keys/values per physical sequence slot; cross-attention per window slot.
@@ -110,7 +110,7 @@ struct Decoder::Impl {
       throw Error("Decoder: max_step_tokens must be in 1.." + str(kMaxStepTokens) + ", got " +
                   str(opt.max_step_tokens));
     if (opt.compute_type == ComputeType::Auto) opt.compute_type = ComputeType::F32;
-    device = make_cpu_device(opt.compute_type, opt.threads);
+    device = make_cpu_device(opt.compute_type, pool);  // one pool for kernels and attention
     opt.threads = pool.size();
 
     max_rows = opt.max_step_tokens;

@@ -44,7 +44,8 @@ struct Transcriber::Impl {
   Impl(std::shared_ptr<const Model> m, TranscriberOptions o)
       : model(m),
         options(o),
-        engine(pipeline::make_model_engine(m, o.compute_type, o.threads, o.max_batch, o.max_group)),
+        engine(pipeline::make_model_engine(m, o.compute_type, o.threads, o.max_batch, o.max_group,
+                                           o.decoder_compute_type.value_or(o.compute_type))),
         mel_frontend(m->config.n_mels) {}
 
   // Runs the chosen loop on a whole-file mel; fills the encoder/decoder parts of `t`.

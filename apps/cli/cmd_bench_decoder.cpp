@@ -2,7 +2,7 @@
 // a compute type, W windows and G sequences per window (G = beams); each step feeds one token to
 // every one of the M = W x G sequences, as batched beam search does. Reports the prompt prefill,
 // the median step, its split by stage, the token search over the step's logits (timestamp rules +
-// greedy argmax / beam log-softmax and top-k, as decoding.cpp runs them) and thread-pool
+// greedy argmax / beam log-sum-exp and top-k, as token_search.cpp runs them) and thread-pool
 // dispatches per step.
 #include <algorithm>
 #include <chrono>
@@ -33,6 +33,7 @@ struct BenchArgs {
   int prompt = 48;  // tokens prefilled per window (sot sequence + previous text)
   int steps = 48;   // timed decode steps
   int warmup = 4;
+  std::string cache_dtype;  // empty: the decoder's default for the compute type
 };
 
 std::vector<int> split_ints(const std::string& s) {
@@ -78,10 +79,14 @@ void run_one(const BenchArgs& a, const std::shared_ptr<const Model>& model, cons
              int windows, int group) {
   const ModelConfig& c = model->config;
   const int seqs = windows * group;
-  Decoder dec(model, {.compute_type = parse_compute_type(ct),
+  DecoderOptions opts{.compute_type = parse_compute_type(ct),
                       .threads = a.threads,
                       .max_windows = windows,
-                      .max_sequences = seqs});
+                      .max_sequences = seqs};
+  if (a.cache_dtype == "f32") opts.cache_dtype = DType::F32;
+  if (a.cache_dtype == "f16") opts.cache_dtype = DType::F16;
+  if (a.cache_dtype == "i8") opts.cache_dtype = DType::I8;
+  Decoder dec(model, opts);
   const int n_vocab = dec.n_vocab(), d = dec.d_model();
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -117,7 +122,7 @@ void run_one(const BenchArgs& a, const std::shared_ptr<const Model>& model, cons
   }
 
   // Token search work per row, as decoding.cpp does it: timestamp rules, then greedy (argmax +
-  // logsumexp) or beam (log-softmax + top beam+1).
+  // logsumexp) or beam (logsumexp + top beam+1).
   decoder::LogitFilters filters;
   filters.n_vocab = n_vocab;
   filters.timestamps = true;
@@ -156,8 +161,9 @@ void run_one(const BenchArgs& a, const std::shared_ptr<const Model>& model, cons
         volatile float lp = row[best] - decoder::logsumexp_f32(row, n_vocab);
         (void)lp;
       } else {
-        decoder::log_softmax_f32(row, scratch.data(), n_vocab);
-        decoder::top_k_f32(scratch.data(), n_vocab, group + 1, top_i.data(), top_v.data());
+        volatile float lse = decoder::logsumexp_f32(row, n_vocab);
+        (void)lse;
+        decoder::top_k_f32(row, n_vocab, group + 1, top_i.data(), top_v.data());
       }
     }
     const double t_search = ms_since(t0);
@@ -187,6 +193,7 @@ void run_one(const BenchArgs& a, const std::shared_ptr<const Model>& model, cons
       {"cpu", cpu_features().brand},
       {"compute_type", compute_type_name(dec.compute_type())},
       {"threads", dec.options().threads},
+      {"cache", std::string(dtype_name(*dec.options().cache_dtype))},
       {"windows", windows},
       {"group", group},
       {"rows", seqs},
@@ -219,6 +226,7 @@ void add_bench_decoder_command(CLI::App& app) {
   cmd->add_option("--prompt", a->prompt, "Prompt tokens prefilled per window");
   cmd->add_option("--steps", a->steps, "Timed decode steps (median reported)");
   cmd->add_option("--warmup", a->warmup, "Untimed steps first");
+  cmd->add_option("--cache-dtype", a->cache_dtype, "KV caches: f32, f16 or i8 (default: per type)");
   cmd->callback([a] {
     auto model = Model::load(a->model);
     for (const std::string& ct : split(a->compute_types))

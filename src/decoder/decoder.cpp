@@ -120,12 +120,15 @@ struct Decoder::Impl {
     const int L = static_cast<int>(w.layers.size());
     if (!opt.cache_dtype)
       opt.cache_dtype = opt.compute_type == ComputeType::F32 ? DType::F32 : DType::F16;
-    if (*opt.cache_dtype != DType::F32 && *opt.cache_dtype != DType::F16)
-      throw Error("Decoder: cache_dtype must be float32 or float16, got " +
+    if (*opt.cache_dtype != DType::F32 && *opt.cache_dtype != DType::F16 &&
+        *opt.cache_dtype != DType::I8)
+      throw Error("Decoder: cache_dtype must be float32, float16 or int8, got " +
                   std::string(dtype_name(*opt.cache_dtype)));
-    const bool half = *opt.cache_dtype == DType::F16;
-    self_kv = std::make_unique<decoder::KvStore>(opt.max_sequences, L, d, heads, n_ctx, half);
-    cross_kv = std::make_unique<decoder::KvStore>(opt.max_windows, L, d, heads, n_audio, half);
+    const decoder::KvElem elem = *opt.cache_dtype == DType::F16  ? decoder::KvElem::F16
+                                 : *opt.cache_dtype == DType::I8 ? decoder::KvElem::I8
+                                                                 : decoder::KvElem::F32;
+    self_kv = std::make_unique<decoder::KvStore>(opt.max_sequences, L, d, heads, n_ctx, elem);
+    cross_kv = std::make_unique<decoder::KvStore>(opt.max_windows, L, d, heads, n_audio, elem);
     window_ready.assign(opt.max_windows, 0);
 
     const size_t rows = max_rows;

@@ -119,7 +119,9 @@ struct Decoder::Impl {
 
     const int L = static_cast<int>(w.layers.size());
     if (!opt.cache_dtype)
-      opt.cache_dtype = opt.compute_type == ComputeType::F32 ? DType::F32 : DType::F16;
+      opt.cache_dtype = opt.compute_type == ComputeType::F32    ? DType::F32
+                        : opt.compute_type == ComputeType::Int8 ? DType::I8
+                                                                : DType::F16;
     if (*opt.cache_dtype != DType::F32 && *opt.cache_dtype != DType::F16 &&
         *opt.cache_dtype != DType::I8)
       throw Error("Decoder: cache_dtype must be float32, float16 or int8, got " +

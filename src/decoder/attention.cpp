@@ -86,9 +86,11 @@ void attend_baseline(int n_rows, const float* const* q, const int* keys, const H
       }
     }
   float inv[kAttentionBlockRows];
-  if constexpr (std::is_same_v<T, int8_t>) scale_columns(n_rows, max_keys, kv.k_scale, scores, stride);
+  if constexpr (std::is_same_v<T, int8_t>)
+    scale_columns(n_rows, max_keys, kv.k_scale, scores, stride);
   softmax_rows(n_rows, keys, max_keys, scale, scores, stride, inv);
-  if constexpr (std::is_same_v<T, int8_t>) scale_columns(n_rows, max_keys, kv.v_scale, scores, stride);
+  if constexpr (std::is_same_v<T, int8_t>)
+    scale_columns(n_rows, max_keys, kv.v_scale, scores, stride);
   for (int g = 0; g < n_rows; ++g)
     for (int c = 0; c < d_head; ++c) out[g][c] = 0.0f;
   for (int p = 0; p < max_keys; ++p) {
@@ -114,7 +116,8 @@ TESSERA_AVX2 __m256 load8(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 TESSERA_AVX2 __m256 load8(const int8_t* p) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  return _mm256_cvtepi32_ps(
+      _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 
 template <int G, typename T>

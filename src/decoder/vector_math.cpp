@@ -1,10 +1,10 @@
 #include "decoder/vector_math.h"
 
+#include <immintrin.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
-
-#include <immintrin.h>
 
 #include "decoder/exp_inline.h"
 #include "tessera/cpu_features.h"
@@ -156,8 +156,8 @@ TESSERA_AVX2 inline __m256 exp8(__m256 x) {
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
   p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i e = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  const __m256i e =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   const __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
   return _mm256_andnot_ps(underflow, y);
 }
@@ -170,7 +170,8 @@ TESSERA_AVX2 float sum_exp_shifted_avx2(const float* x, int64_t n, float m) {
     s0 = _mm256_add_ps(s0, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv)));
     s1 = _mm256_add_ps(s1, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), mv)));
   }
-  for (; i + 8 <= n; i += 8) s0 = _mm256_add_ps(s0, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv)));
+  for (; i + 8 <= n; i += 8)
+    s0 = _mm256_add_ps(s0, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv)));
   alignas(32) float lane[8];
   _mm256_store_ps(lane, _mm256_add_ps(s0, s1));
   float s = 0;
@@ -181,8 +182,7 @@ TESSERA_AVX2 float sum_exp_shifted_avx2(const float* x, int64_t n, float m) {
 
 // Once the list is full, 8 values at a time are compared with the k-th and only blocks holding a
 // larger one go through the scalar insertion (in index order, so the result is the scalar one).
-TESSERA_AVX2 int top_k_avx2(const float* x, int64_t n, int want, int* index_out,
-                            float* value_out) {
+TESSERA_AVX2 int top_k_avx2(const float* x, int64_t n, int want, int* index_out, float* value_out) {
   int count = 0;
   int64_t i = 0;
   for (; i < n && count < want; ++i) offer(x[i], i, want, count, index_out, value_out);

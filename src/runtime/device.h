@@ -1,7 +1,7 @@
 // The device interface the encoder graph is written against. The graph says *what* to compute
 // (linear layers with fused epilogues, LayerNorm, attention); a Device says *how* on its hardware.
-// CpuDevice (runtime/cpu/) implements it with tessera's kernels; an NPU or GPU backend implements the
-// same interface, owning its own memory behind the pointers it hands out.
+// CpuDevice (runtime/cpu/) implements it with tessera's kernels; an NPU or GPU backend implements
+// the same interface, owning its own memory behind the pointers it hands out.
 #pragma once
 
 #include <cstddef>

@@ -46,9 +46,9 @@ class ThreadPool {
   std::mutex mu_;
   std::condition_variable wake_, done_;
   std::atomic<uint64_t> generation_{0};  // bumped (under mu_) for every job and at shutdown
-  int active_ = 0;     // workers inside the current job (mu_)
-  bool open_ = false;  // the current job still takes workers (mu_)
-  bool stop_ = false;  // (mu_)
+  int active_ = 0;                       // workers inside the current job (mu_)
+  bool open_ = false;                    // the current job still takes workers (mu_)
+  bool stop_ = false;                    // (mu_)
   // Current job.
   FunctionRef<void(int64_t, int)>* job_ = nullptr;
   int64_t n_tasks_ = 0;

@@ -13,7 +13,6 @@
 #include "support/heap_counter.h"
 #include "tessera/error.h"
 
-
 namespace tessera {
 namespace {
 

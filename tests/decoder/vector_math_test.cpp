@@ -100,7 +100,6 @@ TEST(DecoderVectorMath, TopKIsSortedAndStableOnTies) {
   EXPECT_EQ(top_k_f32(x, 7, 0, idx, val), 0);
 }
 
-
 // The dispatched (AVX2 on this CPU) reductions against their scalar twins: every length from 0 to
 // 70 (all tails), a vocabulary-sized row, ties, -inf runs, the extremes.
 TEST(DecoderVectorMath, DispatchedReductionsMatchScalarTwins) {
@@ -117,7 +116,8 @@ TEST(DecoderVectorMath, DispatchedReductionsMatchScalarTwins) {
     for (int k : {1, 2, 6, 11}) {
       int ia[11], ib[11];
       float va[11], vb[11];
-      const int ga = top_k_f32(x.data(), n, k, ia, va), gb = scalar::top_k_f32(x.data(), n, k, ib, vb);
+      const int ga = top_k_f32(x.data(), n, k, ia, va),
+                gb = scalar::top_k_f32(x.data(), n, k, ib, vb);
       ASSERT_EQ(ga, gb) << what;
       for (int i = 0; i < ga; ++i) {
         EXPECT_EQ(ia[i], ib[i]) << what << " k=" << k << " rank " << i;
@@ -139,7 +139,8 @@ TEST(DecoderVectorMath, DispatchedReductionsMatchScalarTwins) {
   std::vector<float> ties(1003, 1.5f);
   ties[500] = 2.0f;
   check(ties, "ties");
-  std::vector<float> extremes = {-87.4f, 88.5f, -1e30f, 1e30f, 0.0f, -0.0f, 3.4e38f, -3.4e38f, 1e-38f};
+  std::vector<float> extremes = {-87.4f, 88.5f,   -1e30f,   1e30f, 0.0f,
+                                 -0.0f,  3.4e38f, -3.4e38f, 1e-38f};
   check(extremes, "extremes");
   std::vector<float> shifted(37);
   for (float& v : shifted) v = dist(rng) - 200.0f;  // exponentials underflow to 0 for most

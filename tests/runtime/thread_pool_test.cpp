@@ -4,8 +4,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace tessera {
@@ -63,7 +63,6 @@ TEST(ThreadPool, ManySmallJobsInARow) {
   for (int i = 0; i < 2000; ++i) pool.run(2, [&](int64_t t, int) { sum += t + 1; });
   EXPECT_EQ(sum.load(), 2000 * 3);
 }
-
 
 // A job never waits for a worker that has not joined it: when the caller runs every task itself
 // (here: the worker is held inside the previous job's last task... by the caller's own timing),

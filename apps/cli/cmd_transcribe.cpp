@@ -43,6 +43,7 @@ struct TranscribeArgs {
   std::string suppress_tokens = "-1";
   std::string clip_timestamps = "0";
   std::string compute_type = "auto";
+  std::string decoder_compute_type;  // diagnostics: empty = compute_type
   int threads = 0;
   bool decode_digital_silence = false;
   bool batched = false;
@@ -191,6 +192,8 @@ void run_transcribe(const TranscribeArgs& a) {
   const auto t_load = std::chrono::steady_clock::now();
   TranscriberOptions topt;
   topt.compute_type = parse_compute_type(a.compute_type);
+  if (!a.decoder_compute_type.empty())
+    topt.decoder_compute_type = parse_compute_type(a.decoder_compute_type);
   topt.threads = a.threads;
   topt.max_batch = a.batched ? a.batch_size : 1;
   topt.max_group = std::max(a.beam_size, a.best_of);
@@ -287,6 +290,8 @@ void add_transcribe_command(CLI::App& app) {
   cmd->add_option("--clip-timestamps", a->clip_timestamps,
                   "start,end,... seconds of the parts to transcribe");
   cmd->add_option("--compute-type", a->compute_type, "auto, fp32, bf16 or int8");
+  cmd->add_option("--decoder-compute-type", a->decoder_compute_type,
+                  "Diagnostics: the decoder's compute type, when it differs from --compute-type");
   cmd->add_option("--threads", a->threads, "Threads (default: physical cores)");
   cmd->add_flag("--decode-digital-silence", a->decode_digital_silence,
                 "Run the model on all-silent windows too (openai-whisper does)");

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   tessera::cli::add_encode_command(app);
   tessera::cli::add_mel_command(app);
   tessera::cli::add_bench_encoder_command(app);
+  tessera::cli::add_bench_decoder_command(app);
   tessera::cli::add_transcribe_command(app);
   try {
     app.parse(argc, argv);

@@ -32,8 +32,10 @@ struct DecoderOptions {
   // chunks of this many rows. 0 picks max(max_sequences, 2 * n_text_ctx).
   int max_step_tokens = 0;
   // Element type of the self- and cross-attention keys/values: F32 or F16 (half the memory
-  // traffic of cross-attention, which dominates batched decoding). Unset: F32 for the fp32
-  // compute type, F16 otherwise.
+  // traffic of cross-attention, which dominates batched decoding), or I8 (a quarter of F32's:
+  // symmetric int8 with one scale per position and head). Unset: F32 for the fp32 compute type,
+  // I8 for int8 (batched decoding reads every window's cross-attention cache each step: at 1
+  // byte per element that traffic is no longer the largest), F16 otherwise.
   std::optional<DType> cache_dtype;
 };
 

@@ -77,6 +77,9 @@ struct TranscriberOptions {
   int threads = 0;    // 0: physical cores
   int max_batch = 1;  // most windows encoded/decoded together (batched mode's batch_size)
   int max_group = 5;  // most beams or samples per window
+  // Diagnostics: run the decoder at another compute type than the encoder (unset: the same), to
+  // tell which half an accuracy difference between compute types comes from.
+  std::optional<ComputeType> decoder_compute_type;
 };
 
 // A model's encoder and decoding session, set up once and reused for many files. Not thread-safe.

@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "decoder/exp_inline.h"
 #include "model/half.h"
 #include "tessera/cpu_features.h"
@@ -53,6 +55,17 @@ inline float to_f32(float v) {
 inline float to_f32(uint16_t v) {
   return fp16_to_fp32(v);
 }
+inline float to_f32(int8_t v) {
+  return static_cast<float>(v);
+}
+
+// int8 caches: the per-position key scales multiply the raw scores, the value scales the
+// probabilities (so the weighted sum runs on the stored integers).
+[[gnu::always_inline]] inline void scale_columns(int n_rows, int n_keys, const float* col_scale,
+                                                 float* scores, int64_t stride) {
+  for (int g = 0; g < n_rows; ++g)
+    for (int p = 0; p < n_keys; ++p) scores[g * stride + p] *= col_scale[p];
+}
 
 template <typename T>
 void attend_baseline(int n_rows, const float* const* q, const int* keys, const HeadKv& kv,
@@ -73,7 +86,11 @@ void attend_baseline(int n_rows, const float* const* q, const int* keys, const H
       }
     }
   float inv[kAttentionBlockRows];
+  if constexpr (std::is_same_v<T, int8_t>)
+    scale_columns(n_rows, max_keys, kv.k_scale, scores, stride);
   softmax_rows(n_rows, keys, max_keys, scale, scores, stride, inv);
+  if constexpr (std::is_same_v<T, int8_t>)
+    scale_columns(n_rows, max_keys, kv.v_scale, scores, stride);
   for (int g = 0; g < n_rows; ++g)
     for (int c = 0; c < d_head; ++c) out[g][c] = 0.0f;
   for (int p = 0; p < max_keys; ++p) {
@@ -97,6 +114,10 @@ TESSERA_AVX2 __m256 load8(const float* p) {
 }
 TESSERA_AVX2 __m256 load8(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+TESSERA_AVX2 __m256 load8(const int8_t* p) {
+  return _mm256_cvtepi32_ps(
+      _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 
 template <int G, typename T>
@@ -153,7 +174,9 @@ TESSERA_AVX2 void attend_rows_avx2(const float* const* q, const int* keys, const
   query_keys_avx2<G>(q, static_cast<const T*>(kv.k), (max_keys + kKeyTile - 1) / kKeyTile, d_head,
                      scores, stride);
   float inv[G];
+  if constexpr (std::is_same_v<T, int8_t>) scale_columns(G, max_keys, kv.k_scale, scores, stride);
   softmax_rows(G, keys, max_keys, scale, scores, stride, inv);
+  if constexpr (std::is_same_v<T, int8_t>) scale_columns(G, max_keys, kv.v_scale, scores, stride);
   weigh_values_avx2<G>(scores, stride, static_cast<const T*>(kv.v), max_keys, d_head, inv, out);
 }
 
@@ -192,8 +215,20 @@ void attend_block(int n_rows, const float* const* q, const int* keys, const Head
   static const bool avx2 = cpu_features().has_avx2_fma() && cpu_features().f16c;
   static const AttendFn f32 = avx2 ? attend_avx2<float> : attend_baseline<float>;
   static const AttendFn f16 = avx2 ? attend_avx2<uint16_t> : attend_baseline<uint16_t>;
+  static const AttendFn i8 = avx2 ? attend_avx2<int8_t> : attend_baseline<int8_t>;
   if (n_rows < 1 || n_rows > kAttentionBlockRows) return;
-  (kv.half ? f16 : f32)(n_rows, q, keys, kv, d_head, scale, scores, score_stride, out);
+  const AttendFn fn = kv.elem == KvElem::F16 ? f16 : kv.elem == KvElem::I8 ? i8 : f32;
+  fn(n_rows, q, keys, kv, d_head, scale, scores, score_stride, out);
+}
+
+void attend_block_baseline(int n_rows, const float* const* q, const int* keys, const HeadKv& kv,
+                           int d_head, float scale, float* scores, int64_t score_stride,
+                           float* const* out) {
+  if (n_rows < 1 || n_rows > kAttentionBlockRows) return;
+  const AttendFn fn = kv.elem == KvElem::F16  ? attend_baseline<uint16_t>
+                      : kv.elem == KvElem::I8 ? attend_baseline<int8_t>
+                                              : attend_baseline<float>;
+  fn(n_rows, q, keys, kv, d_head, scale, scores, score_stride, out);
 }
 
 }  // namespace tessera::decoder

@@ -17,11 +17,16 @@ namespace tessera::decoder {
 inline constexpr int kKeyTile = 16;
 inline constexpr int kAttentionBlockRows = 6;  // query rows per pass over K and V
 
-// Keys and values are float32, or IEEE half precision (uint16_t) when `half`.
+// How keys and values are stored: float32, IEEE half precision (uint16_t), or int8 with one scale
+// per position (real key p = k_scale[p] * k[p], the same for values).
+enum class KvElem : uint8_t { F32, F16, I8 };
+
 struct HeadKv {
   const void* k;  // tiles (see above)
   const void* v;  // rows of d_head
-  bool half = false;
+  KvElem elem = KvElem::F32;
+  const float* k_scale = nullptr;  // I8: per key position
+  const float* v_scale = nullptr;  // I8: per value position
 };
 
 // Offset of key position p, channel c inside a head's key tiles.
@@ -40,5 +45,9 @@ inline int padded_positions(int n) {
 // Key tiles are read whole: positions past keys[g] in the last tile must hold finite values.
 void attend_block(int n_rows, const float* const* q, const int* keys, const HeadKv& kv, int d_head,
                   float scale, float* scores, int64_t score_stride, float* const* out);
+// The plain-loop twin attend_block dispatches away from on AVX2 CPUs (for tests).
+void attend_block_baseline(int n_rows, const float* const* q, const int* keys, const HeadKv& kv,
+                           int d_head, float scale, float* scores, int64_t score_stride,
+                           float* const* out);
 
 }  // namespace tessera::decoder

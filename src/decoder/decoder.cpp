@@ -47,8 +47,8 @@ struct Decoder::Impl {
   DecoderOptions opt;
   ModelConfig cfg;
   int d, heads, dh, n_ctx, n_audio, n_vocab;
+  ThreadPool pool;  // before the device, which runs on it
   std::unique_ptr<Device> device;
-  ThreadPool pool;
   decoder::DecoderWeights w;
 
   // Self-attention keys/values per physical sequence slot; cross-attention per window slot.
@@ -110,7 +110,7 @@ struct Decoder::Impl {
       throw Error("Decoder: max_step_tokens must be in 1.." + str(kMaxStepTokens) + ", got " +
                   str(opt.max_step_tokens));
     opt.compute_type = resolve_compute_type(opt.compute_type, model->config, opt.threads);
-    device = make_cpu_device(opt.compute_type, opt.threads);
+    device = make_cpu_device(opt.compute_type, pool);  // one pool for kernels and attention
     opt.threads = pool.size();
 
     max_rows = opt.max_step_tokens;
@@ -120,13 +120,18 @@ struct Decoder::Impl {
 
     const int L = static_cast<int>(w.layers.size());
     if (!opt.cache_dtype)
-      opt.cache_dtype = opt.compute_type == ComputeType::F32 ? DType::F32 : DType::F16;
-    if (*opt.cache_dtype != DType::F32 && *opt.cache_dtype != DType::F16)
-      throw Error("Decoder: cache_dtype must be float32 or float16, got " +
+      opt.cache_dtype = opt.compute_type == ComputeType::F32    ? DType::F32
+                        : opt.compute_type == ComputeType::Int8 ? DType::I8
+                                                                : DType::F16;
+    if (*opt.cache_dtype != DType::F32 && *opt.cache_dtype != DType::F16 &&
+        *opt.cache_dtype != DType::I8)
+      throw Error("Decoder: cache_dtype must be float32, float16 or int8, got " +
                   std::string(dtype_name(*opt.cache_dtype)));
-    const bool half = *opt.cache_dtype == DType::F16;
-    self_kv = std::make_unique<decoder::KvStore>(opt.max_sequences, L, d, heads, n_ctx, half);
-    cross_kv = std::make_unique<decoder::KvStore>(opt.max_windows, L, d, heads, n_audio, half);
+    const decoder::KvElem elem = *opt.cache_dtype == DType::F16  ? decoder::KvElem::F16
+                                 : *opt.cache_dtype == DType::I8 ? decoder::KvElem::I8
+                                                                 : decoder::KvElem::F32;
+    self_kv = std::make_unique<decoder::KvStore>(opt.max_sequences, L, d, heads, n_ctx, elem);
+    cross_kv = std::make_unique<decoder::KvStore>(opt.max_windows, L, d, heads, n_audio, elem);
     window_ready.assign(opt.max_windows, 0);
 
     const size_t rows = max_rows;

@@ -22,9 +22,12 @@ class Packer {
   const float* optional_vec(const std::string& name, int64_t n) {
     return w_.has(name) ? vec(name, n) : nullptr;
   }
-  std::unique_ptr<LinearWeights> linear(const std::string& name, int n, int k, int64_t max_rows) {
+  // Step layers see a few rows per call; the cross-attention K/V projection a window's frames.
+  std::unique_ptr<LinearWeights> linear(const std::string& name, int n, int k, int64_t max_rows,
+                                        bool few_rows = true) {
     std::vector<float> m = to_float32(w_.get(name, {n, k}));
-    return dev_.pack_linear(m.data(), n, k, max_rows);
+    return few_rows ? dev_.pack_linear_few_rows(m.data(), n, k, max_rows)
+                    : dev_.pack_linear(m.data(), n, k, max_rows);
   }
 
  private:
@@ -42,7 +45,7 @@ DecoderWeights pack_decoder(const Model& model, Device& device, int64_t max_rows
   w.embeddings = &model.weights.get("decoder/embeddings/weight", {c.n_vocab, d});
   {
     std::vector<float> table = to_float32(*w.embeddings);
-    w.logits = device.pack_linear(table.data(), c.n_vocab, d, max_rows);
+    w.logits = device.pack_linear_few_rows(table.data(), c.n_vocab, d, max_rows);
   }
   w.positions =
       to_float32(model.weights.get("decoder/position_encodings/encodings", {c.n_text_ctx, d}));
@@ -64,7 +67,7 @@ DecoderWeights pack_decoder(const Model& model, Device& device, int64_t max_rows
     l.cross_ln_beta = p.vec(n + "attention/layer_norm/beta", d);
     l.cross_q = p.linear(n + "attention/linear_0/weight", d, d, max_rows);
     l.cross_q_bias = p.optional_vec(n + "attention/linear_0/bias", d);
-    l.cross_kv = p.linear(n + "attention/linear_1/weight", 2 * d, d, kv_rows);
+    l.cross_kv = p.linear(n + "attention/linear_1/weight", 2 * d, d, kv_rows, false);
     l.cross_kv_bias = p.optional_vec(n + "attention/linear_1/bias", 2 * d);
     l.cross_out = p.linear(n + "attention/linear_2/weight", d, d, max_rows);
     l.cross_out_bias = p.optional_vec(n + "attention/linear_2/bias", d);

@@ -124,7 +124,7 @@ void TokenSearch::update_greedy(std::span<float* const> rows, int n_vocab, float
   }
 }
 
-void TokenSearch::update_beam(std::span<float* const> rows, int n_vocab, float* scratch) {
+void TokenSearch::update_beam(std::span<float* const> rows, int n_vocab, float* /*scratch*/) {
   const int beams = config_.n_group;
   const int per_beam = beams + 1;
   candidates_.clear();
@@ -132,10 +132,12 @@ void TokenSearch::update_beam(std::span<float* const> rows, int n_vocab, float* 
   // equal to an earlier one (all of them at the first step) would only repeat its candidates.
   for (int j = 0; j < beams; ++j) {
     if (duplicate_of(j) >= 0) continue;
-    log_softmax_f32(rows[j], scratch, n_vocab);
-    const int got = top_k_f32(scratch, n_vocab, per_beam, top_index_.data(), top_value_.data());
+    // The top of log_softmax(row) is the top of the row, shifted by its log-sum-exp: no pass
+    // that writes the log-probabilities of the whole vocabulary.
+    const float lse = logsumexp_f32(rows[j], n_vocab);
+    const int got = top_k_f32(rows[j], n_vocab, per_beam, top_index_.data(), top_value_.data());
     for (int t = 0; t < got; ++t)
-      candidates_.push_back({sum_logprobs_[j] + top_value_[t], j, top_index_[t]});
+      candidates_.push_back({sum_logprobs_[j] + (top_value_[t] - lse), j, top_index_[t]});
   }
   // STEP 2: best first (stable, like Python's sorted), keep beam_size unfinished ones.
   for (size_t i = 1; i < candidates_.size(); ++i) {

@@ -24,5 +24,14 @@ void log_softmax_f32(const float* x, float* out, int64_t n);
 // Indices of the k largest values, largest first; equal values in index order. Writes min(k, n)
 // entries and returns that count.
 int top_k_f32(const float* x, int64_t n, int k, int* index_out, float* value_out);
+// sum(exp(x[i] - m)), without storing the exponentials.
+float sum_exp_shifted(const float* x, int64_t n, float m);
+
+// The plain loops the functions above dispatch away from on AVX2 + FMA CPUs (the tests' twins).
+namespace scalar {
+float max_f32(const float* x, int64_t n);
+float sum_exp_shifted(const float* x, int64_t n, float m);
+int top_k_f32(const float* x, int64_t n, int k, int* index_out, float* value_out);
+}  // namespace scalar
 
 }  // namespace tessera::decoder

@@ -46,6 +46,12 @@ const Qs8GemmUkernel kUkernels[] = {
      reference::qs8_pack_16x2_s16, avx2::qs16_gemm_4x16c2},
     {"qs16-qc8w-gemm-1x16c2-scalar", "none", always, true, Qs8ActType::kInt16, 1, 16, 2, 2,
      reference::qs8_pack_16x2_s16, reference::qs16_gemm_1x16c2_scalar},
+    // Byte-stored weights for few rows (qs8_gemm_few_rows_best): after the entries above, so the
+    // many-row dispatcher keeps the s16 layout.
+    {"qs16-qc8w-gemm-4x16c2-w8-avx2", "AVX2+FMA", has_avx2, true, Qs8ActType::kInt16, 4, 16, 2, 1,
+     reference::qs8_pack_16x2_s8, avx2::qs16_gemm_4x16c2_w8},
+    {"qs16-qc8w-gemm-1x16c2-w8-scalar", "none", always, true, Qs8ActType::kInt16, 1, 16, 2, 1,
+     reference::qs8_pack_16x2_s8, reference::qs16_gemm_1x16c2_w8_scalar},
 };
 
 using QuantizeRowFn = void (*)(const float*, int, int, const float*, ActQuant, Qs8ActType, int,
@@ -96,6 +102,23 @@ const Qs8GemmUkernel& qs8_gemm_best(Qs8ActType act) {
   }();
   (void)init;
   return *best[static_cast<int>(act)];  // the scalar entries are always supported
+}
+
+const Qs8GemmUkernel& qs8_gemm_few_rows_best(Qs8ActType act) {
+  static const Qs8GemmUkernel* best[2] = {nullptr, nullptr};
+  static const bool init = [] {
+    for (int i = 0; i < 2; ++i) {
+      const Qs8GemmUkernel* pick = nullptr;  // fewest weight bytes, then table order
+      for (const auto& uk : kUkernels)
+        if (static_cast<int>(uk.act) == i && uk.validated && uk.supported() &&
+            (!pick || uk.w_elem_bytes < pick->w_elem_bytes))
+          pick = &uk;
+      best[i] = pick;
+    }
+    return true;
+  }();
+  (void)init;
+  return *best[static_cast<int>(act)];
 }
 
 // ---- packed weights -------------------------------------------------------------------------
@@ -318,14 +341,20 @@ void gemm_qs8(ThreadPool& pool, const Qs8Activations& a, const PackedQs8& w, flo
   // at least 4 blocks per thread, and a multiple of the thread count so no thread idles at the end.
   const int64_t row_bytes = a.ld * esize;
   const int mc_max = static_cast<int>(std::clamp<int64_t>(160 * 1024 / row_bytes, 1, 512));
+  // Few rows (decoder steps): one M block, so every weight is read from memory once and then
+  // serves all rows from L1; the threads split the columns.
+  const bool few_rows = !next && m <= 64 && int64_t{m} * row_bytes <= 256 * 1024;
   int m_blocks =
       std::max((m + mc_max - 1) / mc_max, std::min(4 * threads, (m + uk->mr - 1) / uk->mr));
   m_blocks = (m_blocks + threads - 1) / threads * threads;
-  const int mc = round_up((m + m_blocks - 1) / m_blocks, uk->mr);
+  if (few_rows) m_blocks = 1;
+  const int mc = few_rows ? round_up(m, uk->mr) : round_up((m + m_blocks - 1) / m_blocks, uk->mr);
   m_blocks = (m + mc - 1) / mc;
   const int n_panels = (n + uk->nr - 1) / uk->nr;
   int n_chunks = 1;
-  if (!next && m_blocks < 2 * threads)  // few rows: split the columns too
+  if (few_rows)
+    n_chunks = std::min(n_panels, 4 * threads);
+  else if (!next && m_blocks < 2 * threads)  // few row blocks: split the columns too
     n_chunks = std::min(n_panels, (2 * threads + m_blocks - 1) / m_blocks);
   const int per_chunk = (n_panels + n_chunks - 1) / n_chunks;
   n_chunks = (n_panels + per_chunk - 1) / per_chunk;

@@ -77,6 +77,9 @@ std::span<const Qs8GemmUkernel> qs8_gemm_ukernels();
 
 // The first validated entry this CPU supports for activations of type `act` (chosen once).
 const Qs8GemmUkernel& qs8_gemm_best(Qs8ActType act);
+// The same for GEMMs of few rows (decoder steps), which stream every weight once from memory: of
+// the validated supported entries, the one with the fewest bytes per weight, then the first.
+const Qs8GemmUkernel& qs8_gemm_few_rows_best(Qs8ActType act);
 
 // ---- packed weights -------------------------------------------------------------------------
 

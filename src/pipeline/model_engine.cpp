@@ -15,11 +15,11 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 class ModelEngine final : public WindowEngine {
  public:
   ModelEngine(std::shared_ptr<const Model> model, ComputeType compute_type, int threads,
-              int max_batch, int max_group)
+              int max_batch, int max_group, ComputeType decoder_compute_type)
       : model_(model),
         encoder_(model, {.compute_type = compute_type, .threads = threads, .max_batch = max_batch}),
         session_(model, Tokenizer::for_model(model->dir, model->config.n_vocab),
-                 {.compute_type = compute_type,
+                 {.compute_type = decoder_compute_type,
                   .threads = threads,
                   .max_windows = max_batch,
                   .max_group = max_group}),
@@ -83,12 +83,13 @@ class ModelEngine final : public WindowEngine {
 
 std::unique_ptr<WindowEngine> make_model_engine(std::shared_ptr<const Model> model,
                                                 ComputeType compute_type, int threads,
-                                                int max_batch, int max_group) {
+                                                int max_batch, int max_group,
+                                                ComputeType decoder_compute_type) {
   if (!model) throw Error("transcribe: no model");
   if (max_batch < 1 || max_batch > 256)
     throw Error("transcribe: batch size must be in 1..256, got " + std::to_string(max_batch));
   return std::make_unique<ModelEngine>(std::move(model), compute_type, threads, max_batch,
-                                       max_group);
+                                       max_group, decoder_compute_type);
 }
 
 }  // namespace tessera::pipeline

@@ -48,7 +48,8 @@ struct Transcriber::Impl {
   Impl(std::shared_ptr<const Model> m, TranscriberOptions o)
       : model(m),
         options(o),
-        engine(pipeline::make_model_engine(m, o.compute_type, o.threads, o.max_batch, o.max_group)),
+        engine(pipeline::make_model_engine(m, o.compute_type, o.threads, o.max_batch, o.max_group,
+                                           o.decoder_compute_type.value_or(o.compute_type))),
         mel_frontend(m->config.n_mels) {}
 
   // Streams the source through the log-mel and the chosen loop; fills `t` except total_ms.

@@ -40,6 +40,7 @@ class WindowEngine {
 // The real thing: tessera's Encoder and DecodingSession on a loaded model.
 std::unique_ptr<WindowEngine> make_model_engine(std::shared_ptr<const Model> model,
                                                 ComputeType compute_type, int threads,
-                                                int max_batch, int max_group);
+                                                int max_batch, int max_group,
+                                                ComputeType decoder_compute_type);
 
 }  // namespace tessera::pipeline

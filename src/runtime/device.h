@@ -13,6 +13,8 @@
 
 namespace tessera {
 
+class ThreadPool;
+
 // A row-major 2-D fp32 activation with a row stride, in the device's memory.
 struct View {
   float* data = nullptr;
@@ -59,6 +61,13 @@ class Device {
   // Bytes of weights held (packed panels, scales, uploaded data, alignment padding).
   virtual size_t weight_bytes() const = 0;
 
+  // The same for a layer that mostly sees few rows per call (a decoder step), so each call
+  // streams all of W from memory: the device may pick a layout with fewer bytes per weight.
+  virtual std::unique_ptr<LinearWeights> pack_linear_few_rows(const float* w, int n, int k,
+                                                              int64_t max_rows) {
+    return pack_linear(w, n, k, max_rows);
+  }
+
   // out = epilogue(a W^T). a: rows x k, out: rows x n.
   virtual void linear(const LinearWeights& w, View a, View out, const LinearEpilogue& ep) = 0;
   virtual void layer_norm(View x, const float* gamma, const float* beta, float eps, View y) = 0;
@@ -82,5 +91,8 @@ class Device {
 // The CPU device for a compute type (F32, BF16, Int8; not Auto). Throws tessera::Error when this
 // CPU cannot run the requested type: there is no silent fallback.
 std::unique_ptr<Device> make_cpu_device(ComputeType type, int threads);
+// The same on the caller's thread pool (which must outlive the device), for a graph that also
+// runs its own work on that pool: one set of threads, none competing with another's.
+std::unique_ptr<Device> make_cpu_device(ComputeType type, ThreadPool& pool);
 
 }  // namespace tessera

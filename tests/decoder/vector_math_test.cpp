@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace tessera::decoder {
@@ -97,6 +98,53 @@ TEST(DecoderVectorMath, TopKIsSortedAndStableOnTies) {
   EXPECT_EQ(idx[0], 1);
   EXPECT_EQ(idx[1], 0);
   EXPECT_EQ(top_k_f32(x, 7, 0, idx, val), 0);
+}
+
+// The dispatched (AVX2 on this CPU) reductions against their scalar twins: every length from 0 to
+// 70 (all tails), a vocabulary-sized row, ties, -inf runs, the extremes.
+TEST(DecoderVectorMath, DispatchedReductionsMatchScalarTwins) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> dist(0.0f, 6.0f);
+  auto check = [&](const std::vector<float>& x, const std::string& what) {
+    const int64_t n = static_cast<int64_t>(x.size());
+    const float m = max_f32(x.data(), n);
+    EXPECT_EQ(m, scalar::max_f32(x.data(), n)) << what;
+    if (n > 0 && std::isfinite(m)) {
+      const float a = sum_exp_shifted(x.data(), n, m), b = scalar::sum_exp_shifted(x.data(), n, m);
+      EXPECT_NEAR(a, b, 2e-6f * b) << what;
+    }
+    for (int k : {1, 2, 6, 11}) {
+      int ia[11], ib[11];
+      float va[11], vb[11];
+      const int ga = top_k_f32(x.data(), n, k, ia, va),
+                gb = scalar::top_k_f32(x.data(), n, k, ib, vb);
+      ASSERT_EQ(ga, gb) << what;
+      for (int i = 0; i < ga; ++i) {
+        EXPECT_EQ(ia[i], ib[i]) << what << " k=" << k << " rank " << i;
+        EXPECT_EQ(va[i], vb[i]) << what;
+      }
+    }
+  };
+  for (int n = 0; n <= 70; ++n) {
+    std::vector<float> x(n);
+    for (float& v : x) v = dist(rng);
+    check(x, "random n=" + std::to_string(n));
+  }
+  std::vector<float> row(51865);
+  for (float& v : row) v = dist(rng);
+  check(row, "vocabulary row");
+  for (size_t i = 100; i < 40000; ++i) row[i] = -kInf;  // filtered tokens
+  row[51864] = 30.0f;
+  check(row, "-inf run and a late maximum");
+  std::vector<float> ties(1003, 1.5f);
+  ties[500] = 2.0f;
+  check(ties, "ties");
+  std::vector<float> extremes = {-87.4f, 88.5f,   -1e30f,   1e30f, 0.0f,
+                                 -0.0f,  3.4e38f, -3.4e38f, 1e-38f};
+  check(extremes, "extremes");
+  std::vector<float> shifted(37);
+  for (float& v : shifted) v = dist(rng) - 200.0f;  // exponentials underflow to 0 for most
+  check(shifted, "underflow");
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace tessera {
@@ -60,6 +62,23 @@ TEST(ThreadPool, ManySmallJobsInARow) {
   std::atomic<int64_t> sum{0};
   for (int i = 0; i < 2000; ++i) pool.run(2, [&](int64_t t, int) { sum += t + 1; });
   EXPECT_EQ(sum.load(), 2000 * 3);
+}
+
+// A job never waits for a worker that has not joined it: when the caller runs every task itself
+// (here: the worker is held inside the previous job's last task... by the caller's own timing),
+// later jobs still run each task exactly once, and the pool keeps working after idle periods
+// longer than the workers' spin.
+TEST(ThreadPool, JobsAfterIdleSpellsAndUnevenTasks) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> sum{0};
+  for (int round = 0; round < 20; ++round) {
+    if (round % 5 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    pool.run(3, [&](int64_t t, int) {
+      if (t == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
+      sum += t + 1;
+    });
+  }
+  EXPECT_EQ(sum.load(), 20 * 6);
 }
 
 }  // namespace

@@ -60,6 +60,9 @@ void qs8_pack_16x4_s8(const int8_t* wq, int n, int k, int k_padded, void* out) {
 void qs8_pack_16x2_s16(const int8_t* wq, int n, int k, int k_padded, void* out) {
   pack_panels<16, 2, int16_t>(wq, n, k, k_padded, out);
 }
+void qs8_pack_16x2_s8(const int8_t* wq, int n, int k, int k_padded, void* out) {
+  pack_panels<16, 2, int8_t>(wq, n, k, k_padded, out);
+}
 void qs8_pack_64x4_s8(const int8_t* wq, int n, int k, int k_padded, void* out) {
   pack_panels<64, 4, int8_t>(wq, n, k, k_padded, out);
 }
@@ -69,6 +72,9 @@ void qs8_gemm_1x16c4_scalar(const Qs8GemmArgs& args) {
 }
 void qs16_gemm_1x16c2_scalar(const Qs8GemmArgs& args) {
   gemm_scalar<16, 2, int16_t, int16_t>(args);
+}
+void qs16_gemm_1x16c2_w8_scalar(const Qs8GemmArgs& args) {
+  gemm_scalar<16, 2, int16_t, int8_t>(args);
 }
 
 }  // namespace tessera::kernels::reference

@@ -35,7 +35,9 @@ class CpuLinearQs8 final : public LinearWeights {
 
 class CpuDevice final : public Device {
  public:
-  CpuDevice(ComputeType type, int threads) : type_(type), pool_(threads) {}
+  CpuDevice(ComputeType type, int threads)
+      : type_(type), own_pool_(std::make_unique<ThreadPool>(threads)), pool_(*own_pool_) {}
+  CpuDevice(ComputeType type, ThreadPool& pool) : type_(type), pool_(pool) {}
 
   std::string name() const override { return "cpu"; }
   std::string kernel_summary() const override {
@@ -61,14 +63,14 @@ class CpuDevice final : public Device {
 
   std::unique_ptr<LinearWeights> pack_linear(const float* w, int n, int k,
                                              int64_t max_rows) override {
-    if (type_ != ComputeType::Int8)
-      return std::make_unique<CpuLinearF32>(kernels::pack_f32(w, n, k, &image_));
     // 16-bit activations against int8 weights: exact on AVX2 at ~90 % of the W8A8 speed, and the
     // encoder error drops from ~5-7 % (W8A8) to ~2.4 %, inside the 4 % gate (docs/KERNELS_INT8.md).
-    auto lw = std::make_unique<CpuLinearQs8>(kernels::pack_qs8(
-        w, n, k, nullptr, &kernels::qs8_gemm_best(kernels::Qs8ActType::kInt16), &image_));
-    activations_for(lw->packed, max_rows);  // planned now, so linear() never allocates
-    return lw;
+    return pack(w, n, k, max_rows, kernels::qs8_gemm_best(kernels::Qs8ActType::kInt16));
+  }
+  std::unique_ptr<LinearWeights> pack_linear_few_rows(const float* w, int n, int k,
+                                                      int64_t max_rows) override {
+    // The same W8A16 arithmetic with the weights in one byte each: few rows stream them.
+    return pack(w, n, k, max_rows, kernels::qs8_gemm_few_rows_best(kernels::Qs8ActType::kInt16));
   }
 
   void linear(const LinearWeights& w, View a, View out, const LinearEpilogue& ep) override {
@@ -140,6 +142,15 @@ class CpuDevice final : public Device {
   }
 
  private:
+  std::unique_ptr<LinearWeights> pack(const float* w, int n, int k, int64_t max_rows,
+                                      const kernels::Qs8GemmUkernel& uk) {
+    if (type_ != ComputeType::Int8)
+      return std::make_unique<CpuLinearF32>(kernels::pack_f32(w, n, k, &image_));
+    auto lw = std::make_unique<CpuLinearQs8>(kernels::pack_qs8(w, n, k, nullptr, &uk, &image_));
+    activations_for(lw->packed, max_rows);  // planned now, so linear() never allocates
+    return lw;
+  }
+
   // One quantized-activation buffer per input width, shared by every layer of that width and
   // sized for the most rows any of them sees.
   kernels::Qs8Activations& activations_for(const kernels::PackedQs8& w, int64_t rows) {
@@ -154,7 +165,8 @@ class CpuDevice final : public Device {
   }
 
   ComputeType type_;
-  ThreadPool pool_;
+  std::unique_ptr<ThreadPool> own_pool_;  // unless the device runs on its owner's pool
+  ThreadPool& pool_;
   // Every weight in one region, packed in place at load and sealed read-only
   // (runtime/kernel_image.h); the activation plan in another, so both are one allocation each,
   // touched once at load.
@@ -166,12 +178,23 @@ class CpuDevice final : public Device {
 
 }  // namespace
 
-std::unique_ptr<Device> make_cpu_device(ComputeType type, int threads) {
+namespace {
+void check_cpu_type(ComputeType type) {
   if (type != ComputeType::F32 && type != ComputeType::Int8)
     throw Error("compute type " + std::string(compute_type_name(type)) +
                 " is not available on this CPU (" + cpu_features().summary() +
                 "): it needs AVX512-BF16; available: fp32, int8");
+}
+}  // namespace
+
+std::unique_ptr<Device> make_cpu_device(ComputeType type, int threads) {
+  check_cpu_type(type);
   return std::make_unique<CpuDevice>(type, threads);
+}
+
+std::unique_ptr<Device> make_cpu_device(ComputeType type, ThreadPool& pool) {
+  check_cpu_type(type);
+  return std::make_unique<CpuDevice>(type, pool);
 }
 
 }  // namespace tessera

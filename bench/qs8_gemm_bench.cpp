@@ -1,5 +1,6 @@
-// Int8 GEMM family on Whisper base encoder shapes: every table entry this CPU supports, 1 and 2
-// threads, plus the activation quantize step. Counters: GOP/s (2 M N K per second of
+// Int8 GEMM family on Whisper base encoder shapes (every table entry this CPU supports, 1 and 2
+// threads), on decoder-step shapes (M = 1, 5, 25; W8A16 entries), plus the activation quantize
+// step. Counters: GOP/s (2 M N K per second of
 // wall clock; GOP/s_oncpu: the same over the process's CPU time, which other processes sharing the
 // cores do not inflate) and this machine's int8 dot-product peak, measured at start-up with a
 // register-only vpmaddubsw + vpmaddwd + vpaddd loop (kernels/peak_probe.h).
@@ -90,6 +91,9 @@ void bm_gemm(benchmark::State& state, const tk::Qs8GemmUkernel* uk, int m, Shape
   // (the pool's idle workers sleep, so process CPU time is compute time).
   state.counters["GOP/s_oncpu"] = ops * state.iterations() * threads / std::max(cpu, 1e-9) / 1e9;
   state.counters["peak_GOP/s"] = g_peak[threads];
+  // Few rows stream the packed weights from memory: that rate is what a decoder step gets.
+  state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(packed.bytes()) / 1e9,
+                                                     benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(uk->name);
 }
 
@@ -126,6 +130,21 @@ int main(int argc, char** argv) {
                                  std::to_string(m) + "xN" + std::to_string(s.n) + "xK" +
                                  std::to_string(s.k) + "/threads:" + std::to_string(threads);
         benchmark::RegisterBenchmark(name.c_str(), bm_gemm, &uk, m, s, threads)
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+      }
+  }
+  // Decoder steps (M = 1 greedy, 5 beams or windows, 25 = 5 x 5) on base's decoder shapes, for
+  // the W8A16 entries: s16-stored (encoder) vs s8-stored (qs8_gemm_few_rows_best) weights.
+  const Shape kDecoderShapes[] = {{51865, 512, "logits"}, {2048, 512, "fc1"}, {512, 2048, "fc2"}};
+  for (const tk::Qs8GemmUkernel& uk : tk::qs8_gemm_ukernels()) {
+    if (uk.act != tk::Qs8ActType::kInt16 || std::string(uk.isa) == "none") continue;
+    for (const Shape& s : kDecoderShapes)
+      for (int m : {1, 5, 25}) {
+        const std::string name = std::string("decoder/") + uk.name + "/" + s.what + "/M" +
+                                 std::to_string(m) + "xN" + std::to_string(s.n) + "xK" +
+                                 std::to_string(s.k) + "/threads:2";
+        benchmark::RegisterBenchmark(name.c_str(), bm_gemm, &uk, m, s, 2)
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
       }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "tessera/cpu_features.h"
 
@@ -10,10 +11,20 @@ namespace {
 
 std::atomic<uint64_t> g_dispatches{0};
 
-// How long an idle worker watches for the next job before it sleeps. A decoder step hands out
-// dozens of small jobs microseconds apart; a worker that is still awake takes the next one
-// without a futex wake-up (tens of microseconds, and much more on a loaded machine).
-constexpr auto kSpin = std::chrono::microseconds(100);
+// How long an idle worker watches for the next job before it sleeps (100 us). A decoder step hands
+// out dozens of small jobs microseconds apart; a worker that is still awake takes the next one
+// without a futex wake-up (tens of microseconds, and much more on a loaded machine). After the
+// first kSpinHot it yields between looks, so on an oversubscribed machine the watching costs the
+// threads that have work (the caller among them) next to nothing.
+// TESSERA_POOL_SPIN_US overrides the watch (0: sleep at once), for measuring what it is worth.
+std::chrono::microseconds spin_time() {
+  static const std::chrono::microseconds t = [] {
+    const char* env = std::getenv("TESSERA_POOL_SPIN_US");
+    return std::chrono::microseconds(env && *env ? std::max(0L, std::atol(env)) : 100L);
+  }();
+  return t;
+}
+constexpr auto kSpinHot = std::chrono::microseconds(10);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -61,10 +72,20 @@ void ThreadPool::worker(int index) {
   uint64_t seen = 0;
   for (;;) {
     // Watch for the next job for a moment, then sleep until one is posted.
-    const auto until = std::chrono::steady_clock::now() + kSpin;
-    for (int i = 0; generation_.load(std::memory_order_acquire) == seen; ++i) {
-      cpu_relax();
-      if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) break;
+    const auto start = std::chrono::steady_clock::now();
+    const auto spin = spin_time();
+    bool hot = true;
+    for (int i = 0; spin.count() > 0 && generation_.load(std::memory_order_acquire) == seen; ++i) {
+      if (hot) {
+        cpu_relax();
+      } else {
+        std::this_thread::yield();
+      }
+      if ((i & 63) == 63 || !hot) {
+        const auto waited = std::chrono::steady_clock::now() - start;
+        if (waited > spin) break;
+        hot = waited < kSpinHot;
+      }
     }
     std::unique_lock<std::mutex> lock(mu_);
     wake_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });

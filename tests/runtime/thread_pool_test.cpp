@@ -64,10 +64,9 @@ TEST(ThreadPool, ManySmallJobsInARow) {
   EXPECT_EQ(sum.load(), 2000 * 3);
 }
 
-// A job never waits for a worker that has not joined it: when the caller runs every task itself
-// (here: the worker is held inside the previous job's last task... by the caller's own timing),
-// later jobs still run each task exactly once, and the pool keeps working after idle periods
-// longer than the workers' spin.
+// Jobs whose tasks are uneven (one long task: the other thread may finish the rest, or join late
+// and find nothing left) and jobs posted after idle spells longer than the workers' watch (they
+// have gone to sleep) each run every task exactly once.
 TEST(ThreadPool, JobsAfterIdleSpellsAndUnevenTasks) {
   ThreadPool pool(2);
   std::atomic<int64_t> sum{0};

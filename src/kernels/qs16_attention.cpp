@@ -98,30 +98,31 @@ void quantize_attention_qs16(const Qs16AttentionUkernel& uk, ThreadPool& pool, i
   const int qmax = qs16_attention::qk_qmax(d_head);
   // Scores are carried in log2 units (log2 e folded into Q's scale): the kernels take 2^(s - m).
   const float q_mult = scale * qs16_attention::kLog2E;
-  // Q and K rows of every head, in row chunks (the fp32 rows are read once, in order), then V
-  // per head (its scales are per column, over all rows).
+  // V per head first (its scales are per column, over all rows: the longest tasks), then Q and
+  // K rows of every head in row chunks (the fp32 rows are read once, in order).
   constexpr int kRowChunk = 64;
   const int64_t chunks = (t + kRowChunk - 1) / kRowChunk;
-  pool.run(2 * chunks + heads, [&](int64_t task, int) {
-    if (task < 2 * chunks) {
-      const bool is_q = task < chunks;
-      const int r0 = static_cast<int>(task % chunks) * kRowChunk;
-      const int rows = std::min(kRowChunk, t - r0);
-      for (int h = 0; h < heads; ++h) {
-        const int64_t at = h * in.head_stride + int64_t{r0} * d_head;
-        const size_t s_at = static_cast<size_t>(h) * in.capacity_rows + r0;
-        if (is_q)
-          uk.quantize_rows(rows, d_head, q + r0 * ldq + h * d_head, ldq, qmax, q_mult,
-                           in.q.data() + at, in.q_scale.data() + s_at);
-        else
-          uk.quantize_rows(rows, d_head, k + r0 * ldk + h * d_head, ldk, qmax, 1.0f,
-                           in.k.data() + at, in.k_scale.data() + s_at);
-      }
+  pool.run(heads + 2 * chunks, [&](int64_t task, int) {
+    if (task < heads) {
+      const int h = static_cast<int>(task);
+      uk.quantize_v(t, d_head, v + h * d_head, ldv, in.v.data() + h * in.head_stride,
+                    in.v_scale.data() + static_cast<size_t>(h) * d_head);
       return;
     }
-    const int h = static_cast<int>(task - 2 * chunks);
-    uk.quantize_v(t, d_head, v + h * d_head, ldv, in.v.data() + h * in.head_stride,
-                  in.v_scale.data() + static_cast<size_t>(h) * d_head);
+    const int64_t chunk = task - heads;
+    const bool is_q = chunk < chunks;
+    const int r0 = static_cast<int>(chunk % chunks) * kRowChunk;
+    const int rows = std::min(kRowChunk, t - r0);
+    for (int h = 0; h < heads; ++h) {
+      const int64_t at = h * in.head_stride + int64_t{r0} * d_head;
+      const size_t s_at = static_cast<size_t>(h) * in.capacity_rows + r0;
+      if (is_q)
+        uk.quantize_rows(rows, d_head, q + r0 * ldq + h * d_head, ldq, qmax, q_mult,
+                         in.q.data() + at, in.q_scale.data() + s_at);
+      else
+        uk.quantize_rows(rows, d_head, k + r0 * ldk + h * d_head, ldk, qmax, 1.0f, in.k.data() + at,
+                         in.k_scale.data() + s_at);
+    }
   });
 }
 

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/f32_ops.h"
+#include "kernels/int8_ops.h"
 #include "runtime/process_stats.h"
 #include "tessera/cpu_features.h"
 #include "tessera/encoder.h"
@@ -34,9 +36,11 @@ std::vector<ComputeType> runnable_types() {
   return {ComputeType::F32, ComputeType::Int8};
 }
 
+// The kernels chosen are part of the key: a build with other kernels measures again.
 std::string cache_key(const ModelConfig& c, int threads) {
   const CpuFeatures& cpu = cpu_features();
-  return cpu.brand + " [" + cpu.summary() + "] d=" + std::to_string(c.n_audio_state) +
+  return cpu.brand + " [" + cpu.summary() + "] {" + kernels::f32_kernel_summary() + " " +
+         kernels::qs8_kernel_summary() + "} d=" + std::to_string(c.n_audio_state) +
          " heads=" + std::to_string(c.n_audio_head) + " mels=" + std::to_string(c.n_mels) +
          " ctx=" + std::to_string(c.n_audio_ctx) + " threads=" + std::to_string(threads);
 }

@@ -59,6 +59,7 @@ struct Encoder::Impl {
     device = make_cpu_device(options.compute_type, options.threads);
     w = encoder::pack_encoder(*model, *device, options.max_batch);
     device->seal_weights();
+    device->plan_attention(c.n_audio_ctx, heads, d / heads);
     const size_t b = options.max_batch, rows = b * ctx;
     mel_in = device->allocate(b * n_mels * in_frames);
     mel_t = device->allocate(b * (in_frames + 2) * n_mels);

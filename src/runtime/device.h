@@ -79,6 +79,9 @@ class Device {
     layer_norm(x, gamma, beta, eps, y);
     linear(w, y, out, ep);
   }
+  // Sizes whatever attention() needs for up to `rows` rows of this head shape now, at load, so no
+  // call allocates (the int8 CPU device keeps quantized copies of q, k and v).
+  virtual void plan_attention(int /*rows*/, int /*heads*/, int /*d_head*/) {}
   // Multi-head self-attention without mask; q, k, v, out: t x (heads * d_head).
   virtual void attention(int heads, View q, View k, View v, View out, float scale) = 0;
   // dst (cols x rows) = src^T, for turning channel-major mel windows time-major.

@@ -111,10 +111,15 @@ class CpuDevice final : public Device {
         {.bias = ep.bias, .gelu = ep.gelu, .residual = ep.residual.data, .ldr = ep.residual.ld});
   }
 
+  void plan_attention(int rows, int heads, int d_head) override {
+    if (type_ == ComputeType::Int8) attention_input_.reserve(rows, heads, d_head);
+  }
+
   void attention(int heads, View q, View k, View v, View out, float scale) override {
     if (type_ == ComputeType::Int8) {
       // Integer flash attention (int16 Q, K, V, P; kernels/qs16_attention.h). The quantized
-      // copies are sized on the first call (warm-up) and reused.
+      // copies were sized by plan_attention(); reserve() only grows them for a caller that did
+      // not plan.
       const int t = static_cast<int>(q.rows), d_head = static_cast<int>(q.cols / heads);
       if (heads <= 0 || d_head <= 0) throw Error("cpu attention: bad head count");
       attention_input_.reserve(t, heads, d_head);

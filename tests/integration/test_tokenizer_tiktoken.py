@@ -20,7 +20,14 @@ FIXTURE = os.path.join(REPO, "tests", "text", "data", "tiktoken_expected.json")
 
 # Run inside a Python that has openai-whisper: its tokenizers against the fixture.
 WHISPER_CHECK = r"""
-import json, sys
+import importlib.util, json, sys, types
+# whisper/__init__.py imports torch; the tokenizer module needs only tiktoken, so load the package
+# as a bare namespace and import whisper.tokenizer from it (as bench/textnorm.py does).
+if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
+    spec = importlib.util.find_spec("whisper")
+    pkg = types.ModuleType("whisper")
+    pkg.__path__ = list(spec.submodule_search_locations)
+    sys.modules["whisper"] = pkg
 from whisper.tokenizer import get_tokenizer
 fixture = json.load(open(sys.argv[1], encoding="utf-8"))
 bad = []

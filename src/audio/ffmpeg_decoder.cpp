@@ -13,6 +13,7 @@ extern "C" {
 #include <mutex>
 #include <optional>
 
+#include "audio/block_source.h"
 #include "audio/resampler.h"
 #include "audio/wav_reader.h"
 #include "tessera/audio.h"
@@ -121,7 +122,7 @@ class MonoConverter {
 };
 
 // Demuxes and decodes on demand: read() decodes packets until it has samples to hand out.
-class FfmpegSource final : public AudioSource {
+class FfmpegSource final : public audio::BlockSource {
  public:
   explicit FfmpegSource(const std::string& path) : path_(path) {
     quiet_ffmpeg_logging();
@@ -156,22 +157,9 @@ class FfmpegSource final : public AudioSource {
     if (!pkt_ || !frame_) throw std::bad_alloc();
   }
 
-  size_t read(float* out, size_t max) override {
-    while (pos_ == pending_.size() && !finished_) {
-      pending_.clear();
-      pos_ = 0;
-      step();
-    }
-    const size_t n = std::min(max, pending_.size() - pos_);
-    std::copy_n(pending_.data() + pos_, n, out);
-    pos_ += n;
-    produced_ += n;
-    return n;
-  }
-
  private:
   // Reads one packet (or, at the end, flushes everything) into pending_.
-  void step() {
+  void next_block() override {
     int err = av_read_frame(fmt_.get(), pkt_.get());
     if (err >= 0) {
       if (pkt_->stream_index == stream_) {
@@ -192,7 +180,7 @@ class FfmpegSource final : public AudioSource {
     receive_all();
     if (conv_) conv_->finish(pending_);
     finished_ = true;
-    if (produced_ + pending_.size() == 0)
+    if (delivered_ + pending_.size() == 0)
       throw Error(path_ + ": no audio could be decoded" +
                   (rejected_ ? " (" + std::to_string(rejected_) +
                                    " packet(s) rejected: " + av_error_text(last_decode_error_) + ")"
@@ -227,10 +215,6 @@ class FfmpegSource final : public AudioSource {
   std::unique_ptr<MonoConverter> conv_;
   int stream_ = -1;
   int rejected_ = 0, last_decode_error_ = 0;
-  bool finished_ = false;
-  std::vector<float> pending_;  // decoded samples not yet handed out, from pos_
-  size_t pos_ = 0;
-  size_t produced_ = 0;
 };
 
 }  // namespace

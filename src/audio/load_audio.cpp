@@ -6,6 +6,7 @@
 // bit-identical samples either way.
 #include <algorithm>
 
+#include "audio/block_source.h"
 #include "audio/ffmpeg_decoder.h"
 #include "audio/resampler.h"
 #include "audio/wav_reader.h"
@@ -18,7 +19,7 @@ namespace tessera {
 namespace {
 
 // Reads a parsed WAV in blocks: decode, downmix, resample into `pending_`, hand out.
-class WavSource final : public AudioSource {
+class WavSource final : public audio::BlockSource {
  public:
   WavSource(std::shared_ptr<const MappedFile> file, const audio::WavData& wav)
       : file_(std::move(file)),
@@ -27,23 +28,11 @@ class WavSource final : public AudioSource {
         interleaved_(kBlockFrames * wav.channels),
         mono_(kBlockFrames) {}
 
-  size_t read(float* out, size_t max) override {
-    while (pos_ == pending_.size() && !finished_) {
-      pending_.clear();
-      pos_ = 0;
-      step();
-    }
-    const size_t n = std::min(max, pending_.size() - pos_);
-    std::copy_n(pending_.data() + pos_, n, out);
-    pos_ += n;
-    return n;
-  }
-
  private:
   static constexpr size_t kBlockFrames = 16384;
   static constexpr size_t kReleaseBytes = size_t{8} << 20;  // drop read pages every 8 MiB
 
-  void step() {
+  void next_block() override {
     if (next_ >= wav_.frames) {
       resampler_.finish(pending_);
       finished_ = true;
@@ -67,11 +56,8 @@ class WavSource final : public AudioSource {
   audio::WavData wav_;
   audio::Resampler resampler_;
   std::vector<float> interleaved_, mono_;
-  std::vector<float> pending_;  // resampled samples not yet handed out, from pos_
-  size_t pos_ = 0;
   size_t next_ = 0;      // next WAV frame to decode
   size_t released_ = 0;  // file bytes already dropped from memory
-  bool finished_ = false;
 };
 
 class SpanSource final : public AudioSource {

@@ -2,25 +2,18 @@
 
 #include <string>
 
+#include "kernels/isa_predicates.h"
 #include "kernels/reference/f32_reference.h"
 #include "kernels/x86/avx2/f32_avx2.h"
-#include "tessera/cpu_features.h"
 #include "tessera/error.h"
 
 namespace tessera::kernels {
 namespace {
 
-bool always() {
-  return true;
-}
-bool avx2_fma() {
-  return cpu_features().has_avx2_fma();
-}
-
 const F32AttentionUkernel kAttention[] = {
-    {"f32-attention-48x96-avx2-fma", "AVX2+FMA", avx2_fma, avx2::f32_attention_supports, 48,
+    {"f32-attention-48x96-avx2-fma", "AVX2+FMA", isa::avx2_fma, avx2::f32_attention_supports, 48,
      avx2::f32_attention_scratch, avx2::f32_attention},
-    {"f32-attention-scalar", "none", always, reference::f32_attention_scalar_supports, 16,
+    {"f32-attention-scalar", "none", isa::any, reference::f32_attention_scalar_supports, 16,
      reference::f32_attention_scalar_scratch, reference::f32_attention_scalar},
 };
 

@@ -1,24 +1,17 @@
 #include "kernels/f32_gemm_table.h"
 
+#include "kernels/isa_predicates.h"
 #include "kernels/reference/f32_reference.h"
 #include "kernels/x86/avx2/f32_avx2.h"
-#include "tessera/cpu_features.h"
 
 namespace tessera::kernels {
 namespace {
 
-bool always() {
-  return true;
-}
-bool avx2_fma() {
-  return cpu_features().has_avx2_fma();
-}
-
 // Best first.
 const F32GemmUkernel kF32GemmUkernels[] = {
-    {"f32-gemm-6x16-avx2-fma", "AVX2+FMA", avx2_fma, 6, 16, 256, 144,
+    {"f32-gemm-6x16-avx2-fma", "AVX2+FMA", isa::avx2_fma, 6, 16, 256, 144,
      reference::f32_gemm_pack_panels, avx2::f32_gemm_pack_a_6, avx2::f32_gemm_6x16},
-    {"f32-gemm-4x4-scalar", "none", always, 4, 4, 256, 128, reference::f32_gemm_pack_panels,
+    {"f32-gemm-4x4-scalar", "none", isa::any, 4, 4, 256, 128, reference::f32_gemm_pack_panels,
      reference::f32_gemm_pack_a_4, reference::f32_gemm_4x4_scalar},
 };
 

@@ -1,22 +1,15 @@
 #include "kernels/f32_layernorm_table.h"
 
+#include "kernels/isa_predicates.h"
 #include "kernels/reference/f32_reference.h"
 #include "kernels/x86/avx2/f32_avx2.h"
-#include "tessera/cpu_features.h"
 
 namespace tessera::kernels {
 namespace {
 
-bool always() {
-  return true;
-}
-bool avx2_fma() {
-  return cpu_features().has_avx2_fma();
-}
-
 const F32LayerNormUkernel kLayerNorm[] = {
-    {"f32-layernorm-avx2-fma", "AVX2+FMA", avx2_fma, avx2::f32_layernorm},
-    {"f32-layernorm-scalar", "none", always, reference::f32_layernorm_scalar},
+    {"f32-layernorm-avx2-fma", "AVX2+FMA", isa::avx2_fma, avx2::f32_layernorm},
+    {"f32-layernorm-scalar", "none", isa::any, reference::f32_layernorm_scalar},
 };
 
 }  // namespace

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/isa_predicates.h"
 #include "kernels/reference/qs8_ukernels.h"
-#include "tessera/cpu_features.h"
 #include "tessera/error.h"
 
 namespace tessera::kernels {
@@ -17,40 +17,27 @@ namespace {
 
 constexpr int kMaxK = 65536;  // keeps every int32 accumulator (and the zero-point term) exact
 
-bool always() {
-  return true;
-}
-bool has_avx2() {
-  return cpu_features().has_avx2_fma();
-}
-bool has_avx_vnni() {
-  return cpu_features().avx_vnni && cpu_features().has_avx2_fma();
-}
-bool has_avx512_vnni() {
-  return cpu_features().has_avx512_core() && cpu_features().avx512vnni;
-}
-
 // Best first within each activation type. `validated` = false: compiled and unit-tested code that
 // has not yet run on a CPU with its instructions; tests run it where they can, the dispatcher
 // never.
 const Qs8GemmUkernel kUkernels[] = {
-    {"qs8-qc8w-gemm-4x64c4-avx512vnni", "AVX512F+BW+VL+VNNI", has_avx512_vnni, false,
+    {"qs8-qc8w-gemm-4x64c4-avx512vnni", "AVX512F+BW+VL+VNNI", isa::avx512_vnni, false,
      Qs8ActType::kInt8, 4, 64, 4, 1, reference::qs8_pack_64x4_s8, avx512::qs8_gemm_4x64c4},
-    {"qs8-qc8w-gemm-4x16c4-avxvnni", "AVX-VNNI+AVX2+FMA", has_avx_vnni, false, Qs8ActType::kInt8, 4,
-     16, 4, 1, reference::qs8_pack_16x4_s8, avxvnni::qs8_gemm_4x16c4},
-    {"qs8-qc8w-gemm-4x16c4-avx2", "AVX2+FMA", has_avx2, true, Qs8ActType::kInt8, 4, 16, 4, 1,
+    {"qs8-qc8w-gemm-4x16c4-avxvnni", "AVX-VNNI+AVX2+FMA", isa::avx_vnni, false, Qs8ActType::kInt8,
+     4, 16, 4, 1, reference::qs8_pack_16x4_s8, avxvnni::qs8_gemm_4x16c4},
+    {"qs8-qc8w-gemm-4x16c4-avx2", "AVX2+FMA", isa::avx2_fma, true, Qs8ActType::kInt8, 4, 16, 4, 1,
      reference::qs8_pack_16x4_s8, avx2::qs8_gemm_4x16c4},
-    {"qs8-qc8w-gemm-1x16c4-scalar", "none", always, true, Qs8ActType::kInt8, 1, 16, 4, 1,
+    {"qs8-qc8w-gemm-1x16c4-scalar", "none", isa::any, true, Qs8ActType::kInt8, 1, 16, 4, 1,
      reference::qs8_pack_16x4_s8, reference::qs8_gemm_1x16c4_scalar},
-    {"qs16-qc8w-gemm-4x16c2-avx2", "AVX2+FMA", has_avx2, true, Qs8ActType::kInt16, 4, 16, 2, 2,
+    {"qs16-qc8w-gemm-4x16c2-avx2", "AVX2+FMA", isa::avx2_fma, true, Qs8ActType::kInt16, 4, 16, 2, 2,
      reference::qs8_pack_16x2_s16, avx2::qs16_gemm_4x16c2},
-    {"qs16-qc8w-gemm-1x16c2-scalar", "none", always, true, Qs8ActType::kInt16, 1, 16, 2, 2,
+    {"qs16-qc8w-gemm-1x16c2-scalar", "none", isa::any, true, Qs8ActType::kInt16, 1, 16, 2, 2,
      reference::qs8_pack_16x2_s16, reference::qs16_gemm_1x16c2_scalar},
     // Byte-stored weights for few rows (qs8_gemm_few_rows_best): after the entries above, so the
     // many-row dispatcher keeps the s16 layout.
-    {"qs16-qc8w-gemm-4x16c2-w8-avx2", "AVX2+FMA", has_avx2, true, Qs8ActType::kInt16, 4, 16, 2, 1,
-     reference::qs8_pack_16x2_s8, avx2::qs16_gemm_4x16c2_w8},
-    {"qs16-qc8w-gemm-1x16c2-w8-scalar", "none", always, true, Qs8ActType::kInt16, 1, 16, 2, 1,
+    {"qs16-qc8w-gemm-4x16c2-w8-avx2", "AVX2+FMA", isa::avx2_fma, true, Qs8ActType::kInt16, 4, 16, 2,
+     1, reference::qs8_pack_16x2_s8, avx2::qs16_gemm_4x16c2_w8},
+    {"qs16-qc8w-gemm-1x16c2-w8-scalar", "none", isa::any, true, Qs8ActType::kInt16, 1, 16, 2, 1,
      reference::qs8_pack_16x2_s8, reference::qs16_gemm_1x16c2_w8_scalar},
 };
 
@@ -59,7 +46,7 @@ using QuantizeRowFn = void (*)(const float*, int, int, const float*, ActQuant, Q
 
 QuantizeRowFn quantize_row_fn() {
   static const QuantizeRowFn fn =
-      has_avx2() ? avx2::qs8_quantize_row : reference::qs8_quantize_row_scalar;
+      isa::avx2_fma() ? avx2::qs8_quantize_row : reference::qs8_quantize_row_scalar;
   return fn;
 }
 
@@ -398,7 +385,7 @@ void gemm_qs8(ThreadPool& pool, const Qs8Activations& a, const PackedQs8& w, flo
 std::string qs8_kernel_summary() {
   return std::string("int8 gemm: ") + qs8_gemm_best(Qs8ActType::kInt8).name +
          ", int16-activation gemm: " + qs8_gemm_best(Qs8ActType::kInt16).name +
-         ", quantize: " + (has_avx2() ? "avx2" : "scalar");
+         ", quantize: " + (isa::avx2_fma() ? "avx2" : "scalar");
 }
 
 }  // namespace tessera::kernels

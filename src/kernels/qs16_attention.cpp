@@ -6,26 +6,19 @@
 #include <cmath>
 #include <string>
 
+#include "kernels/isa_predicates.h"
 #include "kernels/reference/qs16_attention_ukernels.h"
 #include "kernels/scratch.h"
-#include "tessera/cpu_features.h"
 #include "tessera/error.h"
 
 namespace tessera::kernels {
 namespace {
 
-bool always() {
-  return true;
-}
-bool avx2_fma() {
-  return cpu_features().has_avx2_fma();
-}
-
 const Qs16AttentionUkernel kAttention[] = {
-    {"qs16-attention-48x64-avx2", "AVX2+FMA", avx2_fma, avx2::qs16_attention_supports, 48,
+    {"qs16-attention-48x64-avx2", "AVX2+FMA", isa::avx2_fma, avx2::qs16_attention_supports, 48,
      avx2::qs16_attention_scratch, avx2::qs16_quantize_rows, avx2::qs16_quantize_v,
      avx2::qs16_attention},
-    {"qs16-attention-scalar", "none", always, reference::qs16_attention_scalar_supports, 16,
+    {"qs16-attention-scalar", "none", isa::any, reference::qs16_attention_scalar_supports, 16,
      reference::qs16_attention_scalar_scratch, reference::qs16_quantize_rows_scalar,
      reference::qs16_quantize_v_scalar, reference::qs16_attention_scalar},
 };

@@ -59,10 +59,7 @@ void* KernelImage::allocate(size_t bytes, size_t align) {
     committed_ = want;
   }
   used_ = end;
-  // Anonymous pages start zeroed; writing the zeros anyway touches them now, at load, so the
-  // first inference never pays for a fresh page (about 10 us each on these VMs).
-  std::memset(base_ + at, 0, bytes);
-  return base_ + at;
+  return base_ + at;  // anonymous pages start zeroed; the first write commits them
 }
 
 void KernelImage::seal() {

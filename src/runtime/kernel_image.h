@@ -22,8 +22,8 @@ class KernelImage {
   KernelImage(const KernelImage&) = delete;
   KernelImage& operator=(const KernelImage&) = delete;
 
-  // Zero-filled (and so already touched), `align`-aligned (a power of two <= 4096) bytes that live
-  // as long as the image.
+  // Zero-filled, `align`-aligned (a power of two <= 4096) bytes that live as long as the image.
+  // Pages are committed by their first write: packing touches weights as it writes them.
   // Throws tessera::Error once sealed or when the reservation is exhausted.
   void* allocate(size_t bytes, size_t align = 64);
   template <typename T>
